@@ -1,0 +1,239 @@
+//! Command-line interface: flags (clap derive; doc comments become `--help`) and dispatch.
+//! `run` returns the exit status; only `main` turns errors into exit code 2.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use clap::{Args, Parser, Subcommand};
+
+use crate::checks::{self, Settings};
+use crate::commands;
+use crate::exit::ExitStatus;
+use crate::finding::Severity;
+use crate::output::{self, Format};
+use crate::source::aws::{AwsOptions, AwsSource};
+use crate::source::record::Recorder;
+use crate::source::replay::ReplaySource;
+use crate::source::Source;
+
+const AFTER_HELP: &str = "\
+Exit codes: 0 healthy · 1 a finding at or above --fail-on · 2 inconclusive or error
+Try it without an AWS account:
+  gwdoctor latency --api demo --replay fixtures/demo/incident.json";
+
+/// Find why an API Gateway + Lambda API is slow or failing. Read-only; no telemetry.
+#[derive(Debug, Parser)]
+#[command(name = "gwdoctor", version, after_help = AFTER_HELP, propagate_version = true)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: Global,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// Flags every subcommand accepts.
+#[derive(Debug, Args)]
+pub struct Global {
+    /// AWS profile (as in ~/.aws/config; SSO and credential_process profiles work).
+    #[arg(long, global = true, env = "AWS_PROFILE", hide_env_values = true)]
+    pub profile: Option<String>,
+    /// AWS region (default: AWS_REGION or the profile's region).
+    #[arg(long, global = true)]
+    pub region: Option<String>,
+    /// Send AWS API calls to this endpoint (LocalStack, moto). AWS_ENDPOINT_URL works too.
+    #[arg(long, global = true, value_name = "URL")]
+    pub endpoint_url: Option<String>,
+    /// How far back to look: 90m, 3h, 2d (default 1h). Ignored with --start.
+    #[arg(long, global = true, value_name = "DURATION", conflicts_with = "start")]
+    pub since: Option<String>,
+    /// Window start, RFC 3339 (2026-11-21T09:00:00Z).
+    #[arg(long, global = true, value_name = "TIME")]
+    pub start: Option<String>,
+    /// Window end, RFC 3339 (default: now, or the recording's time with --replay).
+    #[arg(long, global = true, value_name = "TIME")]
+    pub end: Option<String>,
+    /// Output format.
+    #[arg(long, short = 'o', global = true, value_enum, default_value = "text")]
+    pub output: Format,
+    /// No colours (also when NO_COLOR is set or stdout is not a terminal).
+    #[arg(long, global = true)]
+    pub no_color: bool,
+    /// Lowest severity that makes the exit code 1.
+    #[arg(long, global = true, value_name = "SEVERITY", default_value = "warning", value_parser = ["info", "warning", "error"])]
+    pub fail_on: String,
+    /// Answer from an incident file instead of AWS (no network, no credentials).
+    #[arg(long, global = true, value_name = "FILE", conflicts_with = "record")]
+    pub replay: Option<PathBuf>,
+    /// Write everything this run read from AWS to FILE, for --replay later.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub record: Option<PathBuf>,
+    /// Time limit for each AWS operation, retries included, in seconds.
+    #[arg(long, global = true, value_name = "SECONDS", default_value_t = 30)]
+    pub timeout: u64,
+    /// Extra declarative checks (*.toml) to load.
+    #[arg(long, global = true, value_name = "DIR")]
+    pub checks_dir: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Latency vs IntegrationLatency per minute, and where the time goes.
+    Latency(LatencyArgs),
+    /// List every check: id, title, the data it needs, its IAM actions.
+    Checks,
+    /// Print a check's documentation.
+    Explain {
+        /// Check id, e.g. apigw-backend-latency.
+        id: String,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct LatencyArgs {
+    /// REST or HTTP API id (or its exact name).
+    #[arg(long)]
+    pub api: String,
+    /// Only this stage (default: every stage).
+    #[arg(long)]
+    pub stage: Option<String>,
+    /// The latency the client measured, in ms: tests the path between client and API Gateway.
+    #[arg(long, value_name = "MS")]
+    pub client_ms: Option<f64>,
+    /// Statistic the verdict reasons on.
+    #[arg(long, default_value = "p99", value_parser = ["p50", "p90", "p99", "Maximum", "Average"])]
+    pub stat: String,
+    /// A minute is slow when IntegrationLatency reaches this many ms.
+    #[arg(long, value_name = "MS", default_value_t = 1000.0)]
+    pub slow_ms: f64,
+    /// Gateway overhead (Latency − IntegrationLatency) worth a finding, in ms.
+    #[arg(long, value_name = "MS", default_value_t = 200.0)]
+    pub overhead_ms: f64,
+    /// How far --client-ms must exceed API Gateway's slowest request, in ms.
+    #[arg(long, value_name = "MS", default_value_t = 500.0)]
+    pub client_gap_ms: f64,
+    /// Worst minutes shown in the table.
+    #[arg(long, default_value_t = 5)]
+    pub top: usize,
+}
+
+/// Whether to colour: a terminal, no --no-color, no NO_COLOR (https://no-color.org).
+fn use_color(g: &Global) -> bool {
+    !g.no_color
+        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+        && std::io::stdout().is_terminal()
+}
+
+async fn open_source(g: &Global) -> anyhow::Result<(Arc<dyn Source>, Option<Arc<Recorder>>)> {
+    if let Some(path) = &g.replay {
+        return Ok((Arc::new(ReplaySource::open(path)?), None));
+    }
+    let opts = AwsOptions {
+        profile: g.profile.clone(),
+        region: g.region.clone(),
+        endpoint_url: g.endpoint_url.clone(),
+        timeout: Duration::from_secs(g.timeout.max(1)),
+    };
+    let live: Arc<dyn Source> = Arc::new(
+        AwsSource::connect(&opts)
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?,
+    );
+    match &g.record {
+        Some(_) => {
+            let rec = Arc::new(Recorder::new(live));
+            Ok((rec.clone(), Some(rec)))
+        }
+        None => Ok((live, None)),
+    }
+}
+
+fn validate(a: &LatencyArgs) -> anyhow::Result<()> {
+    for (flag, v) in [
+        ("--slow-ms", a.slow_ms),
+        ("--overhead-ms", a.overhead_ms),
+        ("--client-gap-ms", a.client_gap_ms),
+    ] {
+        if !v.is_finite() || v < 0.0 {
+            anyhow::bail!("{flag} must be a number of milliseconds ≥ 0, got {v}");
+        }
+    }
+    if let Some(c) = a.client_ms {
+        if !c.is_finite() || c < 0.0 {
+            anyhow::bail!("--client-ms must be a number of milliseconds ≥ 0, got {c}");
+        }
+    }
+    Ok(())
+}
+
+/// Runs the parsed command line; prints the report to `out`.
+pub async fn run(cli: Cli, out: &mut dyn std::io::Write) -> anyhow::Result<ExitStatus> {
+    let g = &cli.global;
+    let fail_on: Severity = g.fail_on.parse().map_err(anyhow::Error::msg)?;
+    let extra = match &g.checks_dir {
+        Some(dir) => checks::declarative::load_dir(dir)?,
+        None => Vec::new(),
+    };
+    let Some(command) = cli.command else {
+        anyhow::bail!("no command given. Start with:\n  gwdoctor latency --api <API id or name>\n  gwdoctor latency --api demo --replay fixtures/demo/incident.json   (no AWS account needed)\n  gwdoctor --help");
+    };
+    match command {
+        Command::Checks => {
+            let all = checks::registry(extra);
+            out.write_all(commands::catalog::list(&all, g.output).as_bytes())?;
+            Ok(ExitStatus::Healthy)
+        }
+        Command::Explain { id } => {
+            let all = checks::registry(extra);
+            out.write_all(commands::catalog::explain(&all, &id, g.output)?.as_bytes())?;
+            Ok(ExitStatus::Healthy)
+        }
+        Command::Latency(a) => {
+            validate(&a)?;
+            // Validate the window before touching the network.
+            crate::window::resolve(
+                chrono::Utc::now(),
+                g.since.as_deref(),
+                g.start.as_deref(),
+                g.end.as_deref(),
+            )
+            .map_err(anyhow::Error::msg)?;
+            let (source, recorder) = open_source(g).await?;
+            let req = commands::latency::LatencyRequest {
+                api: a.api.clone(),
+                stage: a.stage.clone(),
+                window: commands::latency::WindowSpec {
+                    since: g.since.clone(),
+                    start: g.start.clone(),
+                    end: g.end.clone(),
+                },
+                settings: Settings {
+                    slow_ms: a.slow_ms,
+                    overhead_ms: a.overhead_ms,
+                    client_gap_ms: a.client_gap_ms,
+                    client_ms: a.client_ms,
+                    stat: a.stat.clone(),
+                },
+                top: a.top.max(1),
+                extra_checks: extra,
+            };
+            let result = commands::latency::run(source.as_ref(), &req).await;
+            // Write the recording even when the run failed: a partial incident is still
+            // evidence (and reproduces the failure under --replay).
+            if let (Some(rec), Some(path)) = (&recorder, &g.record) {
+                rec.write(path)
+                    .with_context(|| format!("writing --record {}", path.display()))?;
+            }
+            let outcome = result?;
+            let text = output::render(&outcome.report, g.output, use_color(g));
+            out.write_all(text.as_bytes())?;
+            Ok(ExitStatus::of(
+                &outcome.report,
+                fail_on,
+                outcome.inconclusive,
+            ))
+        }
+    }
+}

@@ -1,0 +1,98 @@
+//! `gwdoctor checks` (the catalogue: id, title, data, IAM actions) and `gwdoctor explain ID`
+//! (a check's documentation, from its doc comment or TOML `docs`).
+
+use std::fmt::Write;
+
+use anyhow::bail;
+
+use crate::checks::{self, Check};
+use crate::output::Format;
+
+/// Renders the catalogue.
+pub fn list(all: &[Box<dyn Check>], format: Format) -> String {
+    let infos: Vec<_> = all.iter().map(|c| c.info()).collect();
+    match format {
+        Format::Json => {
+            serde_json::to_string_pretty(
+                &serde_json::json!({"schema": crate::finding::SCHEMA, "checks": infos}),
+            )
+            .unwrap_or_default()
+                + "\n"
+        }
+        Format::Markdown => {
+            let mut s = String::from("| id | title | severity | commands | data | IAM actions |\n|---|---|---|---|---|---|\n");
+            for i in &infos {
+                let _ = writeln!(
+                    s,
+                    "| `{}` | {} | {} | {} | {} | {} |",
+                    i.id,
+                    i.title,
+                    i.severity.as_str(),
+                    i.commands.join(", "),
+                    i.needs
+                        .iter()
+                        .map(|n| n.describe())
+                        .collect::<Vec<_>>()
+                        .join("; "),
+                    i.iam_actions
+                        .iter()
+                        .map(|a| format!("`{a}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                );
+            }
+            s
+        }
+        Format::Text => {
+            let w = infos.iter().map(|i| i.id.len()).max().unwrap_or(0);
+            let mut s = String::new();
+            for i in &infos {
+                let _ = writeln!(s, "{:<w$}  {} [{}]", i.id, i.title, i.severity.as_str());
+                let _ = writeln!(
+                    s,
+                    "{:<w$}  runs in: {} · data: {} · IAM: {}{}",
+                    "",
+                    i.commands.join(", "),
+                    i.needs
+                        .iter()
+                        .map(|n| n.describe())
+                        .collect::<Vec<_>>()
+                        .join("; "),
+                    i.iam_actions.join(", "),
+                    if i.origin == "builtin" || i.origin == "declarative" {
+                        String::new()
+                    } else {
+                        format!(" · from {}", i.origin)
+                    }
+                );
+            }
+            let _ = write!(
+                s,
+                "\n{} checks. `gwdoctor explain <id>` prints one check's documentation.\n",
+                infos.len()
+            );
+            s
+        }
+    }
+}
+
+/// A check's documentation.
+pub fn explain(all: &[Box<dyn Check>], id: &str, format: Format) -> anyhow::Result<String> {
+    let Some(c) = checks::find(all, id) else {
+        let ids: Vec<String> = all.iter().map(|c| c.info().id).collect();
+        bail!("no check {id:?}. Known checks: {}", ids.join(", "));
+    };
+    let i = c.info();
+    Ok(match format {
+        Format::Json => serde_json::to_string_pretty(&i).unwrap_or_default() + "\n",
+        _ => format!(
+            "# {} — {}\n\nseverity: {} · runs in: {} · IAM: {}\n\n{}\n",
+            i.id,
+            i.title,
+            i.severity.as_str(),
+            i.commands.join(", "),
+            i.iam_actions.join(", "),
+            i.docs
+        ),
+    })
+}

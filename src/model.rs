@@ -1,0 +1,323 @@
+//! gwdoctor's own view of the AWS world: APIs, stages, routes, functions, metric queries and
+//! series. The `Source` returns these; checks read them. No SDK types ever appear here.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// REST APIs (API Gateway v1) and HTTP APIs (v2) differ in metric dimensions and names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ApiKind {
+    Rest,
+    Http,
+}
+
+impl ApiKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ApiKind::Rest => "rest",
+            ApiKind::Http => "http",
+        }
+    }
+}
+
+/// An API as listed by GetRestApis / GetApis.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApiSummary {
+    pub id: String,
+    pub name: String,
+    pub kind: ApiKind,
+}
+
+/// Per-method (REST) or per-route (HTTP) stage settings that matter for diagnosis.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct MethodSettings {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub metrics_enabled: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub logging_level: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data_trace_enabled: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub throttling_rate_limit: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub throttling_burst_limit: Option<i64>,
+}
+
+/// A deployed stage.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct StageInfo {
+    pub name: String,
+    /// Keyed as AWS keys them: `*/*` for the stage default, `orders/GET` for one method (REST);
+    /// `$default` / route keys for HTTP APIs.
+    #[serde(default)]
+    pub method_settings: Vec<(String, MethodSettings)>,
+    #[serde(default)]
+    pub variables: Vec<(String, String)>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub access_log_destination: Option<String>,
+    #[serde(default)]
+    pub tracing_enabled: bool,
+}
+
+impl StageInfo {
+    /// True when per-method (REST) or per-route (HTTP) metrics are on anywhere in the stage.
+    pub fn detailed_metrics(&self) -> bool {
+        self.method_settings
+            .iter()
+            .any(|(_, s)| s.metrics_enabled == Some(true))
+    }
+}
+
+/// How a method reaches its backend.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Integration {
+    /// `AWS_PROXY`, `AWS`, `HTTP`, `HTTP_PROXY`, `MOCK`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uri: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeout_ms: Option<i64>,
+    /// Content types that have a request mapping template (VTL): work API Gateway does on
+    /// every request.
+    #[serde(default)]
+    pub request_templates: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tls_insecure_skip_verification: Option<bool>,
+}
+
+/// A resource + method (REST) or a route (HTTP), with what it calls.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Route {
+    /// `GET`, `POST`, `ANY`…
+    pub method: String,
+    /// `/orders/{id}` (REST resource path) or the HTTP route path.
+    pub path: String,
+    /// REST resource id (used nowhere in metrics, kept for evidence).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resource_id: Option<String>,
+    /// `NONE`, `AWS_IAM`, `CUSTOM`, `COGNITO_USER_POOLS`, `JWT`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub authorization: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub authorizer_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub integration: Option<Integration>,
+}
+
+impl Route {
+    /// `GET /orders`, the HTTP API route key form (also how REST methods are shown).
+    pub fn key(&self) -> String {
+        format!("{} {}", self.method, self.path)
+    }
+}
+
+/// An authorizer configured on the API.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Authorizer {
+    pub id: String,
+    pub name: String,
+    /// `TOKEN`, `REQUEST`, `COGNITO_USER_POOLS` (REST); `REQUEST`, `JWT` (HTTP).
+    #[serde(rename = "type")]
+    pub kind: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uri: Option<String>,
+    /// 0 means the authorizer runs on every request.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub result_ttl_s: Option<i64>,
+}
+
+impl Authorizer {
+    /// Lambda authorizers add a Lambda invocation (and its cold starts) in front of requests.
+    pub fn is_lambda(&self) -> bool {
+        matches!(self.kind.as_str(), "TOKEN" | "REQUEST")
+            && self.uri.as_deref().is_some_and(|u| u.contains(":lambda:"))
+    }
+}
+
+/// A Lambda function referenced by an integration URI.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct FunctionRef {
+    pub name: String,
+    /// Alias or version from the ARN (`orders-fn:live`), if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub qualifier: Option<String>,
+}
+
+/// Extracts the function from a Lambda integration URI or a plain function ARN.
+///
+/// REST URIs look like `arn:aws:apigateway:REGION:lambda:path/2015-03-31/functions/<fn-arn>/invocations`;
+/// HTTP APIs may hold the bare function ARN. Stage variables (`${stageVariables.fn}`) are
+/// substituted from `vars` when present, because that is how teams point stages at aliases.
+pub fn function_from_uri(uri: &str, vars: &[(String, String)]) -> Option<FunctionRef> {
+    let mut uri = uri.to_string();
+    for (k, v) in vars {
+        uri = uri.replace(&format!("${{stageVariables.{k}}}"), v);
+    }
+    let arn = match uri.find("functions/") {
+        Some(i) => {
+            let rest = &uri[i + "functions/".len()..];
+            rest.split("/invocations").next().unwrap_or(rest)
+        }
+        None if uri.starts_with("arn:") && uri.contains(":function:") => uri.as_str(),
+        None => return None,
+    };
+    if arn.contains("${") {
+        return None;
+    }
+    // arn:aws:lambda:REGION:ACCOUNT:function:NAME[:QUALIFIER]; a bare name is allowed too.
+    let tail = match arn.find(":function:") {
+        Some(i) => &arn[i + ":function:".len()..],
+        None if !arn.contains(':') => arn,
+        None => return None,
+    };
+    let mut parts = tail.splitn(2, ':');
+    let name = parts.next()?.to_string();
+    if name.is_empty() {
+        return None;
+    }
+    let qualifier = parts.next().map(str::to_string).filter(|q| !q.is_empty());
+    Some(FunctionRef { name, qualifier })
+}
+
+/// One metric + statistic to fetch. Dimensions are kept sorted so equal queries compare equal.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct MetricQuery {
+    pub namespace: String,
+    pub name: String,
+    pub dimensions: Vec<(String, String)>,
+    /// `Maximum`, `Average`, `Sum`, `SampleCount`, `Minimum`, `p50`, `p99`…
+    pub stat: String,
+    pub period_s: u32,
+}
+
+impl MetricQuery {
+    pub fn new(
+        namespace: &str,
+        name: &str,
+        dims: &[(&str, &str)],
+        stat: &str,
+        period_s: u32,
+    ) -> Self {
+        let mut dimensions: Vec<(String, String)> = dims
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        dimensions.sort();
+        MetricQuery {
+            namespace: namespace.to_string(),
+            name: name.to_string(),
+            dimensions,
+            stat: stat.to_string(),
+            period_s,
+        }
+    }
+
+    /// `AWS/ApiGateway Latency p99 {ApiName=orders-api, Stage=prod}` for messages.
+    pub fn describe(&self) -> String {
+        let dims: Vec<String> = self
+            .dimensions
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect();
+        format!(
+            "{} {} {} {{{}}}",
+            self.namespace,
+            self.name,
+            self.stat,
+            dims.join(", ")
+        )
+    }
+}
+
+/// A metric datapoint: the start of its period and the value. Serialized as a compact
+/// `["2026-11-21T10:00:00Z", 123.4]` pair so incident files stay readable and hand-editable.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(from = "(DateTime<Utc>, f64)", into = "(DateTime<Utc>, f64)")]
+pub struct Point {
+    pub at: DateTime<Utc>,
+    pub value: f64,
+}
+
+impl From<(DateTime<Utc>, f64)> for Point {
+    fn from((at, value): (DateTime<Utc>, f64)) -> Self {
+        Point { at, value }
+    }
+}
+
+impl From<Point> for (DateTime<Utc>, f64) {
+    fn from(p: Point) -> Self {
+        (p.at, p.value)
+    }
+}
+
+/// The answer to one query, points oldest first.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Series {
+    pub query: MetricQuery,
+    pub points: Vec<Point>,
+}
+
+/// A time window `[start, end)`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Window {
+    pub start: DateTime<Utc>,
+    pub end: DateTime<Utc>,
+}
+
+impl Window {
+    pub fn seconds(&self) -> i64 {
+        (self.end - self.start).num_seconds()
+    }
+
+    pub fn contains(&self, t: DateTime<Utc>) -> bool {
+        t >= self.start && t < self.end
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn function_from_rest_uri_with_alias() {
+        let uri = "arn:aws:apigateway:eu-west-2:lambda:path/2015-03-31/functions/arn:aws:lambda:eu-west-2:958845080241:function:log-test-1-EchoFunction-175HKORAF18IO:live/invocations";
+        let f = function_from_uri(uri, &[]).unwrap();
+        assert_eq!(f.name, "log-test-1-EchoFunction-175HKORAF18IO");
+        assert_eq!(f.qualifier.as_deref(), Some("live"));
+    }
+
+    #[test]
+    fn function_from_plain_arn_and_stage_variable() {
+        let f =
+            function_from_uri("arn:aws:lambda:us-east-1:123456789012:function:items", &[]).unwrap();
+        assert_eq!(
+            f,
+            FunctionRef {
+                name: "items".into(),
+                qualifier: None
+            }
+        );
+        let uri = "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:123456789012:function:orders:${stageVariables.alias}/invocations";
+        let vars = vec![("alias".to_string(), "prod".to_string())];
+        assert_eq!(
+            function_from_uri(uri, &vars).unwrap().qualifier.as_deref(),
+            Some("prod")
+        );
+        // Unresolved variables are not guessed at.
+        assert_eq!(function_from_uri(uri, &[]), None);
+    }
+
+    #[test]
+    fn non_lambda_uri_has_no_function() {
+        assert_eq!(
+            function_from_uri("https://backend.example.com/orders", &[]),
+            None
+        );
+        assert_eq!(
+            function_from_uri("arn:aws:apigateway:us-east-1:sqs:path/123/q", &[]),
+            None
+        );
+    }
+}

@@ -1,0 +1,93 @@
+//! The data seam: everything gwdoctor reads from the outside world goes through [`Source`],
+//! which returns the project's own types. [`aws::AwsSource`] is the only code that knows SDK
+//! types; [`replay::ReplaySource`] answers from an incident file; [`record::Recorder`] wraps a
+//! source and writes what it answered into such a file.
+
+pub mod aws;
+pub mod record;
+pub mod replay;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::model::{ApiSummary, Authorizer, MetricQuery, Route, Series, StageInfo, Window};
+
+/// Everything gwdoctor reads, as its own types. Implementations must be cheap to share
+/// (`Arc<dyn Source>`) because the dashboard runs checks from spawned tasks.
+#[async_trait]
+pub trait Source: Send + Sync {
+    /// The region the data is read from.
+    fn region(&self) -> String;
+    /// "Now" for this source: the wall clock when live, the incident's time when replaying, so
+    /// `--since 1h` means the hour before the incident.
+    fn now(&self) -> DateTime<Utc>;
+    /// REST and HTTP APIs of the region.
+    async fn list_apis(&self) -> Result<Vec<ApiSummary>, SourceError>;
+    /// The API's deployed stages.
+    async fn stages(&self, api: &ApiSummary) -> Result<Vec<StageInfo>, SourceError>;
+    /// Resources × methods (REST) or routes (HTTP), each with its integration.
+    async fn routes(&self, api: &ApiSummary) -> Result<Vec<Route>, SourceError>;
+    /// The API's authorizers.
+    async fn authorizers(&self, api: &ApiSummary) -> Result<Vec<Authorizer>, SourceError>;
+    /// One series per query, in the same order, over `window`. Implementations batch: the
+    /// whole slice should cost as few `GetMetricData` calls as the 500-query limit allows.
+    async fn metric_data(
+        &self,
+        queries: &[MetricQuery],
+        window: Window,
+    ) -> Result<Vec<Series>, SourceError>;
+}
+
+/// Why a source could not answer. Each variant is something an operator can act on.
+#[derive(Debug, Clone, PartialEq, thiserror::Error, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum SourceError {
+    /// The caller's IAM policy does not allow `action`.
+    #[error(
+        "access denied: the credentials in use may not call {action}{}",
+        resource_suffix(resource)
+    )]
+    AccessDenied { action: String, resource: String },
+    /// No credentials could be found, or AWS rejected them.
+    #[error("{message}")]
+    NoCredentials { message: String },
+    /// The thing asked for does not exist.
+    #[error("not found: {what}")]
+    NotFound { what: String },
+    /// AWS kept throttling the call after retries.
+    #[error("throttled by AWS while calling {action}; retry in a minute or narrow the window")]
+    Throttled { action: String },
+    /// Could not reach the endpoint, or it did not answer in time.
+    #[error("network: {message}")]
+    Network { message: String },
+    /// Any other service error, with AWS's code and message.
+    #[error("{action} failed: {code}: {message}")]
+    Service {
+        action: String,
+        code: String,
+        message: String,
+    },
+    /// A replay file lacks what the run asked for.
+    #[error("not in the recording: {what}")]
+    NotRecorded { what: String },
+}
+
+fn resource_suffix(resource: &str) -> String {
+    if resource.is_empty() {
+        String::new()
+    } else {
+        format!(" on {resource}")
+    }
+}
+
+impl SourceError {
+    /// Errors that end the whole run rather than skipping one check: without credentials or
+    /// a network nothing else will work either, so say it once, clearly.
+    pub fn is_fatal(&self) -> bool {
+        matches!(
+            self,
+            SourceError::NoCredentials { .. } | SourceError::Network { .. }
+        )
+    }
+}

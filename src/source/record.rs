@@ -1,0 +1,129 @@
+//! `--record FILE`: wraps any [`Source`], passes every call through, and keeps what it
+//! answered (errors included) so the run can be replayed later with `--replay FILE`.
+
+use std::path::Path;
+use std::sync::{Arc, Mutex, PoisonError};
+
+use anyhow::Context;
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+use super::replay::{Incident, RecordedError};
+use super::{Source, SourceError};
+use crate::model::{ApiSummary, Authorizer, MetricQuery, Route, Series, StageInfo, Window};
+
+/// A pass-through [`Source`] that records every answer into an [`Incident`].
+pub struct Recorder {
+    inner: Arc<dyn Source>,
+    incident: Mutex<Incident>,
+}
+
+impl Recorder {
+    pub fn new(inner: Arc<dyn Source>) -> Self {
+        let incident = Incident {
+            recorded_by: Some(format!("gwdoctor {}", env!("CARGO_PKG_VERSION"))),
+            region: inner.region(),
+            now: inner.now(),
+            ..Incident::default()
+        };
+        Recorder {
+            inner,
+            incident: Mutex::new(incident),
+        }
+    }
+
+    fn with<R>(&self, f: impl FnOnce(&mut Incident) -> R) -> R {
+        // A poisoned lock only means another task panicked mid-update; the data is still
+        // the best record we have.
+        let mut guard = self.incident.lock().unwrap_or_else(PoisonError::into_inner);
+        f(&mut guard)
+    }
+
+    fn record_error(&self, call: &str, key: &str, error: &SourceError) {
+        self.with(|i| {
+            i.errors.push(RecordedError {
+                call: call.into(),
+                key: key.into(),
+                error: error.clone(),
+            })
+        });
+    }
+
+    /// Writes the recording as pretty JSON.
+    pub fn write(&self, path: &Path) -> anyhow::Result<()> {
+        let json = self.with(|i| {
+            i.metrics.sort_by(|a, b| a.query.cmp(&b.query));
+            i.metrics.dedup_by(|a, b| a.query == b.query);
+            serde_json::to_string_pretty(i)
+        })?;
+        std::fs::write(path, json + "\n")
+            .with_context(|| format!("writing recording {}", path.display()))
+    }
+}
+
+#[async_trait]
+impl Source for Recorder {
+    fn region(&self) -> String {
+        self.inner.region()
+    }
+
+    fn now(&self) -> DateTime<Utc> {
+        self.with(|i| i.now)
+    }
+
+    async fn list_apis(&self) -> Result<Vec<ApiSummary>, SourceError> {
+        let r = self.inner.list_apis().await;
+        match &r {
+            Ok(apis) => self.with(|i| i.apis = Some(apis.clone())),
+            Err(e) => self.record_error("list_apis", "", e),
+        }
+        r
+    }
+
+    async fn stages(&self, api: &ApiSummary) -> Result<Vec<StageInfo>, SourceError> {
+        let r = self.inner.stages(api).await;
+        match &r {
+            Ok(v) => self
+                .with(|i| i.stages.insert(api.id.clone(), v.clone()))
+                .map_or((), drop),
+            Err(e) => self.record_error("stages", &api.id, e),
+        }
+        r
+    }
+
+    async fn routes(&self, api: &ApiSummary) -> Result<Vec<Route>, SourceError> {
+        let r = self.inner.routes(api).await;
+        match &r {
+            Ok(v) => self
+                .with(|i| i.routes.insert(api.id.clone(), v.clone()))
+                .map_or((), drop),
+            Err(e) => self.record_error("routes", &api.id, e),
+        }
+        r
+    }
+
+    async fn authorizers(&self, api: &ApiSummary) -> Result<Vec<Authorizer>, SourceError> {
+        let r = self.inner.authorizers(api).await;
+        match &r {
+            Ok(v) => self
+                .with(|i| i.authorizers.insert(api.id.clone(), v.clone()))
+                .map_or((), drop),
+            Err(e) => self.record_error("authorizers", &api.id, e),
+        }
+        r
+    }
+
+    async fn metric_data(
+        &self,
+        queries: &[MetricQuery],
+        window: Window,
+    ) -> Result<Vec<Series>, SourceError> {
+        let r = self.inner.metric_data(queries, window).await;
+        match &r {
+            // Empty series are kept too: "this metric had no data" is part of the incident.
+            Ok(series) => self.with(|i| i.metrics.extend(series.iter().cloned())),
+            Err(e) => self.record_error("metric_data", "", e),
+        }
+        r
+    }
+}
