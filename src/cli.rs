@@ -223,6 +223,14 @@ pub async fn run(cli: Cli, out: &mut dyn std::io::Write) -> anyhow::Result<ExitS
             // Write the recording even when the run failed: a partial incident is still
             // evidence (and reproduces the failure under --replay).
             if let (Some(rec), Some(path)) = (&recorder, &g.record) {
+                if let Ok(o) = &result {
+                    rec.set_now(o.report.target.end);
+                    rec.set_about(format!(
+                        "gwdoctor latency --api {} recorded {}",
+                        a.api,
+                        o.report.target.end.format("%Y-%m-%dT%H:%M:%SZ")
+                    ));
+                }
                 rec.write(path)
                     .with_context(|| format!("writing --record {}", path.display()))?;
             }

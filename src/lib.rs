@@ -11,6 +11,7 @@
 //! - [`finding`], [`exit`]: the report contract and exit codes; [`output`]: text, JSON and
 //!   markdown renderers of the same report.
 //! - [`model`], [`metrics`], [`window`]: domain types, CloudWatch naming rules, time windows.
+//! - [`parse`]: Lambda and API Gateway execution-log line parsers.
 //! - [`sanitize`]: untrusted text made safe to print.
 #![deny(clippy::unwrap_used, clippy::expect_used)]
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
@@ -24,6 +25,7 @@ pub mod finding;
 pub mod metrics;
 pub mod model;
 pub mod output;
+pub mod parse;
 pub mod sanitize;
 pub mod source;
 pub mod window;

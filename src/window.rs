@@ -89,7 +89,14 @@ pub fn period_for(window: &Window, now: DateTime<Utc>) -> u32 {
     };
     let secs = window.seconds().max(1);
     while secs / period > 1440 {
-        period += if period < 300 { 60 } else { 300 };
+        // Keep the period a multiple of the retention tier's resolution.
+        period += if period >= 3600 {
+            3600
+        } else if period >= 300 {
+            300
+        } else {
+            60
+        };
     }
     period as u32
 }

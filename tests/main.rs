@@ -1,1 +1,15 @@
+//! gwdoctor's integration tests, in one binary (each extra test binary would link the whole
+//! AWS SDK again). One module per concern:
 
+// Helpers: the gwdoctor command, fixture paths, the emulator endpoint.
+mod util;
+// Exit codes, flags and error messages of the binary, against replay fixtures.
+mod cli;
+// Every fixtures/<check-id>/<scenario>.json through the real text renderer (insta snapshots).
+mod fixtures;
+// The JSON output contract runbooks depend on.
+mod contract;
+// Registry consistency: ids, docs, declarative files, fixtures, README.
+mod registry;
+// The live path: the real AWS SDK against moto_server + cwproxy on 127.0.0.1.
+mod live;

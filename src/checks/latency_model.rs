@@ -714,3 +714,319 @@ fn no_data_reason(obs: &Observations, stage: &StageInfo) -> String {
     ));
     why
 }
+
+#[cfg(test)]
+mod tests {
+    //! Verdict logic over realistic per-minute series: a calm baseline with jitter and a
+    //! peak lasting a few minutes, as CloudWatch reports an incident.
+    use super::*;
+    use crate::checks::{ApiContext, Settings};
+    use crate::model::{ApiSummary, Authorizer, Integration, MethodSettings, Point, Window};
+    use chrono::TimeZone;
+
+    const PERIOD: u32 = 60;
+
+    fn t0() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 11, 21, 9, 0, 0).unwrap()
+    }
+
+    /// A latency-shaped series: `base` with ±8% deterministic jitter, `peak` during minutes
+    /// 40..46 (ramping up and down).
+    fn shape(base: f64, peak: f64) -> Vec<f64> {
+        (0..60)
+            .map(|i| {
+                let jitter = 1.0 + 0.08 * (((i * 37) % 17) as f64 / 8.5 - 1.0);
+                let level = match i {
+                    40 | 46 => base + (peak - base) * 0.5,
+                    41..=45 => peak,
+                    _ => base,
+                };
+                level * jitter
+            })
+            .collect()
+    }
+
+    struct Scenario {
+        api: ApiSummary,
+        routes: Vec<Route>,
+        authorizers: Vec<Authorizer>,
+        metrics: MetricSet,
+    }
+
+    impl Scenario {
+        fn rest() -> Self {
+            let api = ApiSummary {
+                id: "a1b2c3d4e5".into(),
+                name: "orders-api".into(),
+                kind: ApiKind::Rest,
+            };
+            let routes = vec![Route {
+                method: "GET".into(),
+                path: "/orders".into(),
+                resource_id: Some("abc123".into()),
+                authorization: Some("NONE".into()),
+                authorizer_id: None,
+                integration: Some(Integration {
+                    kind: "AWS_PROXY".into(),
+                    uri: Some("arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:123456789012:function:orders-fn/invocations".into()),
+                    timeout_ms: Some(29000),
+                    request_templates: vec![],
+                    tls_insecure_skip_verification: None,
+                }),
+            }];
+            Scenario {
+                api,
+                routes,
+                authorizers: vec![],
+                metrics: MetricSet::default(),
+            }
+        }
+
+        /// Puts a latency metric at all five statistics (p50/p90 below p99, Maximum above).
+        fn latency(mut self, name: &str, values: &[f64]) -> Self {
+            let dims = metrics::stage_dims(&self.api, "prod");
+            for (stat, factor) in [
+                ("Maximum", 1.15),
+                ("p99", 1.0),
+                ("p90", 0.8),
+                ("p50", 0.5),
+                ("Average", 0.6),
+            ] {
+                let pts = values
+                    .iter()
+                    .enumerate()
+                    .map(|(i, v)| Point {
+                        at: t0() + chrono::Duration::minutes(i as i64),
+                        value: v * factor,
+                    })
+                    .collect();
+                self.metrics
+                    .insert(metrics::query(APIGW, name, &dims, stat, PERIOD), pts);
+            }
+            self
+        }
+
+        fn duration(mut self, values: &[f64]) -> Self {
+            let f = FunctionRef {
+                name: "orders-fn".into(),
+                qualifier: None,
+            };
+            for (stat, factor) in [("Maximum", 1.1), ("p99", 1.0), ("Average", 0.7)] {
+                let pts = values
+                    .iter()
+                    .enumerate()
+                    .map(|(i, v)| Point {
+                        at: t0() + chrono::Duration::minutes(i as i64),
+                        value: v * factor,
+                    })
+                    .collect();
+                self.metrics.insert(
+                    metrics::query(
+                        LAMBDA,
+                        "Duration",
+                        &metrics::function_dims(&f),
+                        stat,
+                        PERIOD,
+                    ),
+                    pts,
+                );
+            }
+            self
+        }
+
+        fn obs(&self, settings: Settings) -> Observations {
+            Observations {
+                now: t0() + chrono::Duration::hours(1),
+                window: Window {
+                    start: t0(),
+                    end: t0() + chrono::Duration::hours(1),
+                },
+                period_s: PERIOD,
+                api: ApiContext {
+                    api: self.api.clone(),
+                    stages: vec![StageInfo {
+                        name: "prod".into(),
+                        ..StageInfo::default()
+                    }],
+                    routes: Gathered::Ready(self.routes.clone()),
+                    authorizers: Gathered::Ready(self.authorizers.clone()),
+                    functions: vec![FunctionRef {
+                        name: "orders-fn".into(),
+                        qualifier: None,
+                    }],
+                },
+                metrics: Gathered::Ready(self.metrics.clone()),
+                settings,
+            }
+        }
+    }
+
+    #[test]
+    fn slow_handler_is_backend_handler() {
+        let s = Scenario::rest()
+            .latency("Latency", &shape(130.0, 3900.0))
+            .latency("IntegrationLatency", &shape(110.0, 3860.0))
+            .duration(&shape(95.0, 3800.0));
+        let a = analyze(&s.obs(Settings::default()));
+        assert_eq!(a.verdict, Verdict::Backend);
+        let st = &a.stages[0];
+        let b = st.backend.as_ref().unwrap();
+        assert!(
+            matches!(&b.cause, BackendCause::Handler { function, baseline_ms: Some(base), .. } if function == "orders-fn" && *base < 150.0),
+            "{:?}",
+            b.cause
+        );
+        assert_eq!(b.slow_minutes, 7);
+        let peak = a.peak.unwrap();
+        assert!(
+            peak.at >= t0() + chrono::Duration::minutes(41)
+                && peak.at <= t0() + chrono::Duration::minutes(45)
+        );
+        assert!(peak.overhead_ms.unwrap() < 100.0);
+        assert!(st.gateway.is_none());
+    }
+
+    #[test]
+    fn flat_duration_points_to_initialisation() {
+        let s = Scenario::rest()
+            .latency("Latency", &shape(130.0, 2600.0))
+            .latency("IntegrationLatency", &shape(110.0, 2570.0))
+            .duration(&shape(90.0, 95.0));
+        let a = analyze(&s.obs(Settings::default()));
+        assert_eq!(a.verdict, Verdict::Backend);
+        assert!(matches!(
+            a.stages[0].backend.as_ref().unwrap().cause,
+            BackendCause::Initialization { .. }
+        ));
+    }
+
+    #[test]
+    fn authorizer_overhead_is_gateway_and_named() {
+        let mut s = Scenario::rest()
+            .latency("Latency", &shape(140.0, 1800.0))
+            .latency("IntegrationLatency", &shape(80.0, 85.0))
+            .duration(&shape(60.0, 62.0));
+        s.routes[0].authorizer_id = Some("auth1".into());
+        s.authorizers.push(Authorizer {
+            id: "auth1".into(),
+            name: "jwt-check".into(),
+            kind: "TOKEN".into(),
+            uri: Some("arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:123456789012:function:auth/invocations".into()),
+            result_ttl_s: Some(0),
+        });
+        let a = analyze(&s.obs(Settings::default()));
+        assert_eq!(a.verdict, Verdict::Gateway);
+        let g = a.stages[0].gateway.as_ref().unwrap();
+        assert!(g.overhead_ms > 1500.0);
+        assert!(
+            g.contributors[0].contains("jwt-check") && g.contributors[0].contains("TTL 0"),
+            "{:?}",
+            g.contributors
+        );
+        assert!(a.stages[0].backend.is_none());
+    }
+
+    #[test]
+    fn client_figure_far_above_gateway_is_client_path() {
+        let s = Scenario::rest()
+            .latency("Latency", &shape(120.0, 180.0))
+            .latency("IntegrationLatency", &shape(100.0, 160.0));
+        let a = analyze(&s.obs(Settings {
+            client_ms: Some(2500.0),
+            ..Settings::default()
+        }));
+        assert_eq!(a.verdict, Verdict::ClientPath);
+        let c = a.stages[0].client.as_ref().unwrap();
+        assert!(c.gap_ms > 2000.0);
+        // A client figure within the gateway's own range is not a client-path problem.
+        let a = analyze(&s.obs(Settings {
+            client_ms: Some(220.0),
+            ..Settings::default()
+        }));
+        assert_eq!(a.verdict, Verdict::Healthy);
+    }
+
+    #[test]
+    fn calm_api_is_healthy_and_thresholds_are_flags() {
+        let s = Scenario::rest()
+            .latency("Latency", &shape(130.0, 700.0))
+            .latency("IntegrationLatency", &shape(110.0, 650.0));
+        assert_eq!(
+            analyze(&s.obs(Settings::default())).verdict,
+            Verdict::Healthy
+        );
+        let strict = Settings {
+            slow_ms: 500.0,
+            ..Settings::default()
+        };
+        assert_eq!(analyze(&s.obs(strict)).verdict, Verdict::Backend);
+    }
+
+    #[test]
+    fn no_datapoints_is_no_data_with_a_reason() {
+        let s = Scenario::rest();
+        let a = analyze(&s.obs(Settings::default()));
+        assert_eq!(a.verdict, Verdict::NoData);
+        let why = a.stages[0].no_data_reason.as_ref().unwrap();
+        assert!(
+            why.contains("ApiName=orders-api") && why.contains("Stage=prod"),
+            "{why}"
+        );
+    }
+
+    #[test]
+    fn missing_percentiles_fall_back_to_maximum() {
+        let mut s = Scenario::rest();
+        let dims = metrics::stage_dims(&s.api, "prod");
+        for name in ["Latency", "IntegrationLatency"] {
+            let v = if name == "Latency" { 3000.0 } else { 2950.0 };
+            s.metrics.insert(
+                metrics::query(APIGW, name, &dims, "Maximum", PERIOD),
+                vec![Point { at: t0(), value: v }],
+            );
+        }
+        let a = analyze(&s.obs(Settings::default()));
+        assert_eq!(a.verdict, Verdict::Backend);
+        assert_eq!(a.peak.unwrap().latency_ms, 3000.0);
+    }
+
+    #[test]
+    fn per_method_metrics_name_the_slowest_route() {
+        let mut s = Scenario::rest()
+            .latency("Latency", &shape(130.0, 3900.0))
+            .latency("IntegrationLatency", &shape(110.0, 3860.0))
+            .duration(&shape(95.0, 3800.0));
+        s.routes.push(Route {
+            method: "POST".into(),
+            path: "/orders".into(),
+            ..s.routes[0].clone()
+        });
+        let mut o = s.obs(Settings::default());
+        o.api.stages[0].method_settings = vec![(
+            "*/*".into(),
+            MethodSettings {
+                metrics_enabled: Some(true),
+                ..Default::default()
+            },
+        )];
+        let api = o.api.api.clone();
+        let mut m = s.metrics.clone();
+        for (r, v) in [(&s.routes[0], 3950.0), (&s.routes[1], 240.0)] {
+            let rd = metrics::route_dims(&api, "prod", r);
+            m.insert(
+                metrics::query(APIGW, "Latency", &rd, "p99", PERIOD),
+                (0..60)
+                    .map(|i| Point {
+                        at: t0() + chrono::Duration::minutes(i),
+                        value: v,
+                    })
+                    .collect(),
+            );
+        }
+        o.metrics = Gathered::Ready(m);
+        let a = analyze(&o);
+        let r = a.stages[0].slowest_route.as_ref().unwrap();
+        assert_eq!(r.route, "GET /orders");
+        assert_eq!(r.function.as_deref(), Some("orders-fn"));
+    }
+}

@@ -199,6 +199,10 @@ pub async fn run(source: &dyn Source, req: &LatencyRequest) -> anyhow::Result<La
     let results = crate::engine::run_checks(&selected, &obs);
     let analysis = latency_model::analyze(&obs);
     let inconclusive = analysis.verdict == Verdict::NoData;
+    let other_problems = results
+        .iter()
+        .filter(|r| r.status == crate::finding::CheckStatus::Found)
+        .count();
 
     let mut report = Report {
         schema: SCHEMA,
@@ -214,7 +218,13 @@ pub async fn run(source: &dyn Source, req: &LatencyRequest) -> anyhow::Result<La
         },
         checks: results,
         notes,
-        section: Some(section(&obs, &analysis, queries.len(), req.top)),
+        section: Some(section(
+            &obs,
+            &analysis,
+            queries.len(),
+            req.top,
+            other_problems,
+        )),
     };
     report.sort();
     Ok(LatencyOutcome {
@@ -297,7 +307,13 @@ fn sentence(st: &StageLatency, s: &Settings) -> String {
     .replace("  ", " ")
 }
 
-fn section(obs: &Observations, a: &LatencyAnalysis, query_count: usize, top: usize) -> Section {
+fn section(
+    obs: &Observations,
+    a: &LatencyAnalysis,
+    query_count: usize,
+    top: usize,
+    found: usize,
+) -> Section {
     let s = &obs.settings;
     let stat = s.stat.as_str();
     let main = a
@@ -307,7 +323,12 @@ fn section(obs: &Observations, a: &LatencyAnalysis, query_count: usize, top: usi
     let mut text = String::new();
     let mut md = String::new();
     if let Some(st) = main {
-        let sent = sentence(st, s);
+        let mut sent = sentence(st, s);
+        if st.verdict == Verdict::Healthy && found > 0 {
+            sent.push_str(&format!(
+                " Latency is fine, but {found} other check(s) found problems: see below."
+            ));
+        }
         let _ = writeln!(text, "{sent}");
         let _ = writeln!(md, "**{}**\n", sent);
         // Worst minutes by Latency, shown in time order.

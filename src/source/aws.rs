@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use aws_config::{BehaviorVersion, Region};
+use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use aws_smithy_types::retry::RetryConfig;
@@ -115,16 +116,18 @@ fn no_credentials(detail: &str) -> SourceError {
 
 /// Translates an SDK error into an operator-facing [`SourceError`]. `action` is the IAM
 /// action the call needs, so AccessDenied can name it.
-fn map_err<E, R>(action: &str, resource: &str, err: SdkError<E, R>) -> SourceError
+fn map_err<E>(action: &str, resource: &str, err: SdkError<E, HttpResponse>) -> SourceError
 where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
-    R: std::fmt::Debug,
 {
     match &err {
         SdkError::ServiceError(se) => {
             let e = se.err();
-            let code = e.code().unwrap_or("Unknown").to_string();
-            let message = e.message().unwrap_or("").to_string();
+            let status = se.raw().status().as_u16();
+            let code = e
+                .code()
+                .map_or_else(|| format!("HTTP {status}"), str::to_string);
+            let message = e.message().unwrap_or("no message").to_string();
             match code.as_str() {
                 "AccessDenied"
                 | "AccessDeniedException"
@@ -139,6 +142,10 @@ where
                 | "SignatureDoesNotMatch"
                 | "ExpiredToken"
                 | "ExpiredTokenException" => no_credentials(&format!("AWS rejected them: {code}")),
+                _ if status == 403 && e.code().is_none() => SourceError::AccessDenied {
+                    action: action.into(),
+                    resource: resource.into(),
+                },
                 "NotFoundException" | "ResourceNotFoundException" | "ResourceNotFound" => {
                     SourceError::NotFound {
                         what: if resource.is_empty() {

@@ -49,6 +49,17 @@ impl Recorder {
         });
     }
 
+    /// Sets the incident's "now" (the end of the window the run looked at), so a replay
+    /// without `--end` looks at the same minutes.
+    pub fn set_now(&self, now: DateTime<Utc>) {
+        self.with(|i| i.now = now);
+    }
+
+    /// Sets the sentence describing the incident.
+    pub fn set_about(&self, about: String) {
+        self.with(|i| i.about = about);
+    }
+
     /// Writes the recording as pretty JSON.
     pub fn write(&self, path: &Path) -> anyhow::Result<()> {
         let json = self.with(|i| {

@@ -1,0 +1,257 @@
+//! The binary's contract at the edges: exit codes, flags, error messages. Runs against replay
+//! fixtures, so no network and no credentials are involved.
+
+use predicates::prelude::*;
+
+use crate::util::{fixture, fixture_api, gwdoctor};
+
+fn demo() -> std::path::PathBuf {
+    fixture("demo/incident.json")
+}
+
+#[test]
+fn demo_incident_exits_one_with_a_verdict() {
+    let out = gwdoctor()
+        .args(["latency", "--api", "demo", "--replay"])
+        .arg(demo())
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("Verdict: backend"), "{text}");
+    assert!(
+        !text.contains('\u{1b}'),
+        "no colour off a TTY / with NO_COLOR"
+    );
+}
+
+#[test]
+fn fail_on_error_ignores_warnings() {
+    // The demo's findings are warnings and errors; with --fail-on error only errors count.
+    let healthy = fixture("apigw-backend-latency/healthy.json");
+    let api = fixture_api(&healthy);
+    gwdoctor()
+        .args(["latency", "--api", &api, "--replay"])
+        .arg(&healthy)
+        .assert()
+        .code(0);
+    let slow = fixture("apigw-backend-latency/cold-start.json");
+    let api = fixture_api(&slow);
+    gwdoctor()
+        .args(["latency", "--api", &api, "--replay"])
+        .arg(&slow)
+        .assert()
+        .code(1);
+    // The cold-start finding is a warning: not enough with --fail-on error.
+    gwdoctor()
+        .args(["latency", "--api", &api, "--fail-on", "error", "--replay"])
+        .arg(&slow)
+        .assert()
+        .code(0);
+}
+
+#[test]
+fn no_data_is_inconclusive() {
+    let f = fixture("apigw-backend-latency/no-metrics.json");
+    let api = fixture_api(&f);
+    gwdoctor()
+        .args(["latency", "--api", &api, "--replay"])
+        .arg(&f)
+        .assert()
+        .code(2)
+        .stdout(predicate::str::contains("Verdict: no data"));
+}
+
+#[test]
+fn unknown_api_in_a_recording_names_the_nearest() {
+    gwdoctor()
+        .args(["latency", "--api", "dmeo", "--replay"])
+        .arg(demo())
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("Nearest:").and(predicate::str::contains("demo")));
+}
+
+#[test]
+fn unknown_stage_lists_the_stages() {
+    gwdoctor()
+        .args(["latency", "--api", "demo", "--stage", "prd", "--replay"])
+        .arg(demo())
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("no stage \"prd\"").and(predicate::str::contains("prod")));
+}
+
+#[test]
+fn bad_arguments_exit_two_with_a_clear_message() {
+    gwdoctor()
+        .args(["latency", "--api", "demo", "--since", "3 hours", "--replay"])
+        .arg(demo())
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("unknown unit"));
+    gwdoctor()
+        .args([
+            "latency",
+            "--api",
+            "demo",
+            "--start",
+            "2026-11-21T11:00:00Z",
+            "--end",
+            "2026-11-21T10:00:00Z",
+            "--replay",
+        ])
+        .arg(demo())
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("window is empty"));
+    gwdoctor()
+        .args(["latency", "--api", "demo", "--slow-ms", "-5", "--replay"])
+        .arg(demo())
+        .assert()
+        .code(2);
+    gwdoctor()
+        .args(["latency"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--api"));
+    gwdoctor()
+        .args(["latency", "--api", "x", "--output", "yaml"])
+        .assert()
+        .code(2);
+}
+
+#[test]
+fn unreadable_or_malformed_replay_files_are_errors() {
+    gwdoctor()
+        .args([
+            "latency",
+            "--api",
+            "demo",
+            "--replay",
+            "/nonexistent/incident.json",
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("reading replay file"));
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.json");
+    std::fs::write(&bad, "{\"region\": 5").unwrap();
+    gwdoctor()
+        .args(["latency", "--api", "demo", "--replay"])
+        .arg(&bad)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("not a gwdoctor incident file"));
+}
+
+#[test]
+fn no_command_shows_how_to_start() {
+    gwdoctor().assert().code(2).stderr(predicate::str::contains(
+        "gwdoctor latency --api demo --replay",
+    ));
+    gwdoctor()
+        .arg("--help")
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("Exit codes"));
+}
+
+#[test]
+fn checks_and_explain() {
+    gwdoctor().arg("checks").assert().code(0).stdout(
+        predicate::str::contains("apigw-backend-latency")
+            .and(predicate::str::contains("cloudwatch:GetMetricData")),
+    );
+    gwdoctor()
+        .args(["explain", "apigw-gateway-overhead"])
+        .assert()
+        .code(0)
+        .stdout(
+            predicate::str::contains("## What it checks")
+                .and(predicate::str::contains("authorizerResultTtlInSeconds")),
+        );
+    gwdoctor()
+        .args(["explain", "nope"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("Known checks:"));
+    let out = gwdoctor().args(["checks", "-o", "json"]).output().unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(v["checks"].as_array().unwrap().len() >= 7);
+}
+
+#[test]
+fn user_checks_dir_adds_a_declarative_check() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("count-floor.toml"),
+        r###"id = "apigw-any-traffic"
+title = "Any traffic"
+severity = "info"
+summary = "{resource}: up to {max} requests a minute"
+remedy = "none"
+docs = "## What it checks\nThat requests arrive."
+
+[metric-threshold]
+namespace = "AWS/ApiGateway"
+metric = "Count"
+stat = "Sum"
+when = "> 0"
+"###,
+    )
+    .unwrap();
+    let out = gwdoctor()
+        .args(["latency", "--api", "demo", "-o", "json", "--checks-dir"])
+        .arg(dir.path())
+        .arg("--replay")
+        .arg(demo())
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let c = v["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == "apigw-any-traffic")
+        .unwrap();
+    assert_eq!(c["status"], "found", "{c}");
+    // A broken user check is a clear error, not a panic.
+    std::fs::write(dir.path().join("broken.toml"), "id = 3").unwrap();
+    gwdoctor()
+        .args(["checks", "--checks-dir"])
+        .arg(dir.path())
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("broken.toml"));
+}
+
+#[test]
+fn hostile_names_in_a_recording_are_sanitized() {
+    // API names come from the account and may contain anything; a terminal must never
+    // receive their escape sequences.
+    let text = std::fs::read_to_string(demo()).unwrap();
+    let mut v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    v["apis"][0]["name"] = serde_json::json!("demo\u{1b}]0;pwned\u{7}\u{1b}[2J");
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("hostile.json");
+    std::fs::write(&f, serde_json::to_string(&v).unwrap()).unwrap();
+    let id = v["apis"][0]["id"].as_str().unwrap().to_string();
+    for fmt in ["text", "markdown"] {
+        let out = gwdoctor()
+            .args(["latency", "--api", &id, "-o", fmt, "--replay"])
+            .arg(&f)
+            .output()
+            .unwrap();
+        let s = String::from_utf8(out.stdout).unwrap();
+        assert!(
+            !s.contains('\u{1b}') && !s.contains('\u{7}'),
+            "{fmt}: {s:?}"
+        );
+    }
+}

@@ -1,0 +1,109 @@
+//! Keeps the check registry, its docs, the declarative files, the fixtures and the README
+//! consistent (cargo-deny's `codes_unique`, ast-grep's noisy/missing idea).
+
+use std::collections::BTreeSet;
+
+use gwdoctor::checks::{self, declarative};
+use serde_json::Value;
+
+use crate::util::{fixture_api, gwdoctor, root};
+
+#[test]
+fn ids_are_unique_kebab_case_and_documented() {
+    let all = checks::registry(Vec::new());
+    let mut seen = BTreeSet::new();
+    for c in &all {
+        let i = c.info();
+        assert!(seen.insert(i.id.clone()), "duplicate check id {}", i.id);
+        assert!(
+            i.id.chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'),
+            "{} is not kebab-case",
+            i.id
+        );
+        for heading in [
+            "## What it checks",
+            "## Why it matters",
+            "## How to fix",
+            "## Data used",
+        ] {
+            assert!(i.docs.contains(heading), "{}: docs lack {heading:?}", i.id);
+        }
+        assert!(!i.iam_actions.is_empty(), "{}: no IAM actions listed", i.id);
+    }
+    insta::assert_snapshot!("check_ids", seen.into_iter().collect::<Vec<_>>().join("\n"));
+}
+
+#[test]
+fn every_toml_in_checks_is_embedded() {
+    let on_disk: BTreeSet<String> = std::fs::read_dir(root().join("checks"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".toml"))
+        .collect();
+    let embedded: BTreeSet<String> = declarative::BUILTIN
+        .iter()
+        .map(|(n, _)| n.to_string())
+        .collect();
+    assert_eq!(on_disk, embedded, "add the file to declarative::BUILTIN");
+    assert_eq!(declarative::builtin().len(), declarative::BUILTIN.len());
+}
+
+#[test]
+fn readme_lists_every_check() {
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    for c in checks::registry(Vec::new()) {
+        let id = c.info().id;
+        assert!(
+            readme.contains(&format!("`{id}`")),
+            "README does not list `{id}`"
+        );
+    }
+}
+
+/// Each check the `latency` command runs has a fixture where it fires and one where it
+/// stays quiet, in its own fixtures/<id>/ folder.
+#[test]
+fn each_latency_check_has_firing_and_quiet_fixtures() {
+    for c in checks::registry(Vec::new()) {
+        let info = c.info();
+        if !info.commands.iter().any(|x| x == "latency") {
+            continue;
+        }
+        let dir = root().join("fixtures").join(&info.id);
+        let mut statuses = BTreeSet::new();
+        for e in
+            std::fs::read_dir(&dir).unwrap_or_else(|_| panic!("fixtures/{} is missing", info.id))
+        {
+            let p = e.unwrap().path();
+            let api = fixture_api(&p);
+            let mut cmd = gwdoctor();
+            cmd.args(["latency", "--api", &api, "-o", "json", "--replay"])
+                .arg(&p);
+            if info.id == "apigw-client-path-latency" {
+                // The client's figure is part of that scenario: 2.6 s as the client saw it.
+                cmd.args(["--client-ms", "2600"]);
+            }
+            let out = cmd.output().unwrap();
+            let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+            if let Some(r) = v["checks"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|r| r["id"] == info.id.as_str())
+            {
+                statuses.insert(r["status"].as_str().unwrap().to_string());
+            }
+        }
+        assert!(
+            statuses.contains("found"),
+            "{}: no fixture where it fires ({statuses:?})",
+            info.id
+        );
+        assert!(
+            statuses.contains("passed"),
+            "{}: no fixture where it stays quiet ({statuses:?})",
+            info.id
+        );
+    }
+}

@@ -1,0 +1,51 @@
+//! Shared test helpers.
+
+use std::path::PathBuf;
+
+use assert_cmd::Command;
+
+/// The repository root.
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A fixture path.
+pub fn fixture(rel: &str) -> PathBuf {
+    root().join("fixtures").join(rel)
+}
+
+/// The gwdoctor binary with an environment that cannot reach a real AWS account: no
+/// profiles, no instance metadata, no colour.
+pub fn gwdoctor() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_gwdoctor"));
+    c.env("AWS_CONFIG_FILE", "/dev/null")
+        .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env_remove("AWS_PROFILE")
+        .env_remove("AWS_ENDPOINT_URL")
+        .env("NO_COLOR", "1")
+        .timeout(std::time::Duration::from_secs(120));
+    c
+}
+
+/// The API id a replay fixture is about (its first recorded API).
+pub fn fixture_api(path: &std::path::Path) -> String {
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    v["apis"][0]["id"].as_str().unwrap().to_string()
+}
+
+/// The emulator endpoint, or None (skip) when it is not running. Under CI a missing
+/// emulator fails the test instead, so the live suite can never pass silently.
+pub fn emulator() -> Option<String> {
+    match std::env::var("GWDOCTOR_TEST_ENDPOINT") {
+        Ok(e) if !e.is_empty() => Some(e),
+        _ if std::env::var_os("CI").is_some() => {
+            panic!("GWDOCTOR_TEST_ENDPOINT is unset but CI is set: run the tests through tests/emulator/with-emulator.sh")
+        }
+        _ => {
+            eprintln!("skipping: GWDOCTOR_TEST_ENDPOINT is unset (run through tests/emulator/with-emulator.sh)");
+            None
+        }
+    }
+}
