@@ -70,9 +70,10 @@ pub struct Global {
     /// Write everything this run read from AWS to FILE, for --replay later.
     #[arg(long, global = true, value_name = "FILE")]
     pub record: Option<PathBuf>,
-    /// Time limit for each AWS operation, retries included, in seconds.
-    #[arg(long, global = true, value_name = "SECONDS", default_value_t = 30)]
-    pub timeout: u64,
+    /// Time limit in seconds for each AWS operation, retries included (default 30), and for
+    /// each TLS handshake (default 10).
+    #[arg(long, global = true, value_name = "SECONDS")]
+    pub timeout: Option<u64>,
     /// Extra declarative checks (*.toml) to load.
     #[arg(long, global = true, value_name = "DIR")]
     pub checks_dir: Option<PathBuf>,
@@ -82,6 +83,8 @@ pub struct Global {
 pub enum Command {
     /// Latency vs IntegrationLatency per minute, and where the time goes.
     Latency(LatencyArgs),
+    /// Will API Gateway accept this HTTPS backend's certificate chain? (General SSLEngine problem)
+    Ssl(SslArgs),
     /// List every check: id, title, the data it needs, its IAM actions.
     Checks,
     /// Print a check's documentation.
@@ -119,6 +122,39 @@ pub struct LatencyArgs {
     pub top: usize,
 }
 
+#[derive(Debug, Args)]
+pub struct SslArgs {
+    /// The backend: HOST[:PORT] (port 443 by default) or an https:// URL.
+    pub target: Option<String>,
+    /// Server name to send and verify (HTTP API private integrations' serverNameToVerify).
+    /// Default: the host, sent only when it is a DNS name, as API Gateway does.
+    #[arg(long, value_name = "NAME")]
+    pub sni: Option<String>,
+    /// Judge a chain from a PEM (or DER) file, leaf first, instead of connecting.
+    #[arg(long, value_name = "PEM", conflicts_with = "api")]
+    pub file: Option<PathBuf>,
+    /// Check every HTTPS backend of this API's HTTP/HTTP_PROXY integrations, honouring each
+    /// integration's tlsConfig.insecureSkipVerification.
+    #[arg(long, value_name = "ID", conflicts_with = "target")]
+    pub api: Option<String>,
+    /// Extra trust anchors (PEM bundle or DER): a private CA, or a newer root.
+    #[arg(long, value_name = "PEM")]
+    pub ca_file: Option<PathBuf>,
+    /// With --ca-file: trust only those anchors, not API Gateway's list.
+    #[arg(long)]
+    pub ca_replace: bool,
+    /// Replace the embedded supported-CA list (alias<TAB>sha1<TAB>sha256 per line).
+    #[arg(long, value_name = "FILE")]
+    pub ca_list: Option<PathBuf>,
+    /// Warn when a certificate expires within this many days.
+    #[arg(long, value_name = "DAYS", default_value_t = 30)]
+    pub warn_days: i64,
+    /// Judge as API Gateway does with tlsConfig.insecureSkipVerification (REST HTTP and
+    /// HTTP_PROXY integrations): no CA list, but dates, hostname and a proper root still count.
+    #[arg(long)]
+    pub insecure_skip_verification: bool,
+}
+
 /// Whether to colour: a terminal, no --no-color, no NO_COLOR (https://no-color.org).
 fn use_color(g: &Global) -> bool {
     !g.no_color
@@ -134,7 +170,7 @@ async fn open_source(g: &Global) -> anyhow::Result<(Arc<dyn Source>, Option<Arc<
         profile: g.profile.clone(),
         region: g.region.clone(),
         endpoint_url: g.endpoint_url.clone(),
-        timeout: Duration::from_secs(g.timeout.max(1)),
+        timeout: Duration::from_secs(g.timeout.unwrap_or(30).max(1)),
     };
     let live: Arc<dyn Source> = Arc::new(
         AwsSource::connect(&opts)
@@ -189,6 +225,38 @@ pub async fn run(cli: Cli, out: &mut dyn std::io::Write) -> anyhow::Result<ExitS
             let all = checks::registry(extra);
             out.write_all(commands::catalog::explain(&all, &id, g.output)?.as_bytes())?;
             Ok(ExitStatus::Healthy)
+        }
+        Command::Ssl(a) => {
+            let mut now = chrono::Utc::now();
+            let source = match &a.api {
+                Some(_) => {
+                    let (s, _) = open_source(g).await?;
+                    if g.replay.is_some() {
+                        now = s.now();
+                    }
+                    Some(s)
+                }
+                None => None,
+            };
+            let req = commands::ssl::SslRequest {
+                target: a.target.clone(),
+                sni: a.sni.clone(),
+                file: a.file.clone(),
+                api: a.api.clone(),
+                ca_file: a.ca_file.clone(),
+                ca_replace: a.ca_replace,
+                ca_list: a.ca_list.clone(),
+                warn_days: a.warn_days,
+                insecure_skip_verification: a.insecure_skip_verification,
+                timeout: Duration::from_secs(g.timeout.unwrap_or(10).max(1)),
+            };
+            let outcome = commands::ssl::run(source.as_deref(), &req, now).await?;
+            out.write_all(output::render(&outcome.report, g.output, use_color(g)).as_bytes())?;
+            Ok(ExitStatus::of(
+                &outcome.report,
+                fail_on,
+                outcome.inconclusive,
+            ))
         }
         Command::Latency(a) => {
             validate(&a)?;

@@ -76,6 +76,16 @@ pub enum Evidence {
         at: DateTime<Utc>,
         text: String,
     },
+    /// A certificate of a presented chain.
+    Certificate {
+        /// Position in the chain as sent (0 = leaf).
+        index: usize,
+        subject: String,
+        issuer: String,
+        not_after: DateTime<Utc>,
+        key: String,
+        sha256: String,
+    },
     /// Free text: configuration facts, computed figures.
     Note { text: String },
 }

@@ -12,6 +12,7 @@
 //!   markdown renderers of the same report.
 //! - [`model`], [`metrics`], [`window`]: domain types, CloudWatch naming rules, time windows.
 //! - [`parse`]: Lambda and API Gateway execution-log line parsers.
+//! - [`tls`]: backend certificate chains judged against API Gateway's rules (`ssl`).
 //! - [`sanitize`]: untrusted text made safe to print.
 #![deny(clippy::unwrap_used, clippy::expect_used)]
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
@@ -28,4 +29,5 @@ pub mod output;
 pub mod parse;
 pub mod sanitize;
 pub mod source;
+pub mod tls;
 pub mod window;

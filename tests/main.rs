@@ -13,3 +13,5 @@ mod contract;
 mod registry;
 // The live path: the real AWS SDK against moto_server + cwproxy on 127.0.0.1.
 mod live;
+// `gwdoctor ssl` against TLS servers on 127.0.0.1.
+mod ssl;

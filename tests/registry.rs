@@ -12,8 +12,7 @@ use crate::util::{fixture_api, gwdoctor, root};
 fn ids_are_unique_kebab_case_and_documented() {
     let all = checks::registry(Vec::new());
     let mut seen = BTreeSet::new();
-    for c in &all {
-        let i = c.info();
+    for i in checks::catalog(&all) {
         assert!(seen.insert(i.id.clone()), "duplicate check id {}", i.id);
         assert!(
             i.id.chars()

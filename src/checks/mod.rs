@@ -11,6 +11,7 @@ pub mod apigw_client_path_latency;
 pub mod apigw_gateway_overhead;
 pub mod declarative;
 pub mod latency_model;
+pub mod tls_backend;
 
 use std::collections::HashMap;
 
@@ -235,6 +236,13 @@ pub fn registry(extra: Vec<declarative::DeclarativeCheck>) -> Vec<Box<dyn Check>
         all.push(Box::new(d));
     }
     all
+}
+
+/// Every check's catalogue entry: the registry's checks plus those judged outside it (TLS).
+pub fn catalog(all: &[Box<dyn Check>]) -> Vec<CheckInfo> {
+    let mut v: Vec<CheckInfo> = all.iter().map(|c| c.info()).collect();
+    v.extend(tls_backend::catalog());
+    v
 }
 
 /// Old id → new id, so runbooks keep working after a rename.

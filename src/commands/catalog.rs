@@ -10,7 +10,7 @@ use crate::output::Format;
 
 /// Renders the catalogue.
 pub fn list(all: &[Box<dyn Check>], format: Format) -> String {
-    let infos: Vec<_> = all.iter().map(|c| c.info()).collect();
+    let infos = checks::catalog(all);
     match format {
         Format::Json => {
             serde_json::to_string_pretty(
@@ -78,11 +78,15 @@ pub fn list(all: &[Box<dyn Check>], format: Format) -> String {
 
 /// A check's documentation.
 pub fn explain(all: &[Box<dyn Check>], id: &str, format: Format) -> anyhow::Result<String> {
-    let Some(c) = checks::find(all, id) else {
-        let ids: Vec<String> = all.iter().map(|c| c.info().id).collect();
+    let infos = checks::catalog(all);
+    let id = checks::REDIRECTS
+        .iter()
+        .find(|(old, _)| *old == id)
+        .map_or(id, |(_, new)| new);
+    let Some(i) = infos.iter().find(|i| i.id == id).cloned() else {
+        let ids: Vec<String> = infos.iter().map(|i| i.id.clone()).collect();
         bail!("no check {id:?}. Known checks: {}", ids.join(", "));
     };
-    let i = c.info();
     Ok(match format {
         Format::Json => serde_json::to_string_pretty(&i).unwrap_or_default() + "\n",
         _ => format!(

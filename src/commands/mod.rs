@@ -5,6 +5,7 @@
 
 pub mod catalog;
 pub mod latency;
+pub mod ssl;
 
 use crate::model::ApiSummary;
 

@@ -18,16 +18,30 @@ pub fn render(report: &Report) -> String {
         (None, Some(id)) => format!("`{id}`"),
         _ => "-".into(),
     };
+    let api = match (&report.section, report.command.as_str()) {
+        (Some(sec), "ssl") if t.api_id.is_none() => {
+            sec.json["host"].as_str().map_or(api, |h| format!("`{h}`"))
+        }
+        _ => api,
+    };
     let _ = writeln!(out, "### gwdoctor {}: {api}\n", report.command);
-    let _ = writeln!(
-        out,
-        "- **Window:** {} → {} ({} min)\n- **Region:** {}\n- **Stage:** {}\n",
-        t.start.format("%Y-%m-%d %H:%M"),
-        t.end.format("%Y-%m-%d %H:%M UTC"),
-        (t.end - t.start).num_minutes(),
-        t.region,
-        cell(t.stage.as_deref().unwrap_or("all"))
-    );
+    if report.command == "ssl" {
+        let _ = writeln!(
+            out,
+            "- **Checked:** {}\n",
+            t.end.format("%Y-%m-%d %H:%M UTC")
+        );
+    } else {
+        let _ = writeln!(
+            out,
+            "- **Window:** {} → {} ({} min)\n- **Region:** {}\n- **Stage:** {}\n",
+            t.start.format("%Y-%m-%d %H:%M"),
+            t.end.format("%Y-%m-%d %H:%M UTC"),
+            (t.end - t.start).num_minutes(),
+            t.region,
+            cell(t.stage.as_deref().unwrap_or("all"))
+        );
+    }
     if let Some(sec) = &report.section {
         out.push_str(&clean(&sec.markdown));
         out.push('\n');
@@ -95,6 +109,18 @@ pub fn render(report: &Report) -> String {
                             cell(text).replace('`', "'")
                         )
                     }
+                    Evidence::Certificate {
+                        index,
+                        subject,
+                        not_after,
+                        key,
+                        sha256,
+                        ..
+                    } => format!(
+                        "#{index} {} · {key} · expires {} · SHA-256 `{sha256}`",
+                        cell(subject),
+                        not_after.format("%Y-%m-%d")
+                    ),
                     Evidence::Note { text } => cell(text),
                 };
                 let _ = writeln!(out, "  - {line}");

@@ -55,6 +55,10 @@ fn header(report: &Report) -> String {
         };
         let _ = write!(s, " · {} ({kind} {id})", clean(name));
     }
+    if report.command == "ssl" {
+        let _ = write!(s, " · checked {}", t.end.format("%Y-%m-%d %H:%M UTC"));
+        return s;
+    }
     let _ = write!(
         s,
         " · stage {} · {}\nwindow {} → {} ({} min)",
@@ -84,6 +88,17 @@ fn evidence_line(e: &Evidence) -> String {
         } => {
             format!("{} {group}: {}", at.format("%H:%M:%S"), clean(text))
         }
+        Evidence::Certificate {
+            index,
+            subject,
+            not_after,
+            key,
+            ..
+        } => format!(
+            "#{index} {} · {key} · expires {}",
+            clean(subject),
+            not_after.format("%Y-%m-%d")
+        ),
         Evidence::Note { text } => clean(text),
     }
 }
