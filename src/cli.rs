@@ -85,6 +85,9 @@ pub enum Command {
     Latency(LatencyArgs),
     /// Will API Gateway accept this HTTPS backend's certificate chain? (General SSLEngine problem)
     Ssl(SslArgs),
+    /// Cold starts per function from REPORT lines: Init Duration, spikes above the function's
+    /// own baseline, memory at the limit, init failures, runtime version changes.
+    ColdStarts(ColdStartsArgs),
     /// List every check: id, title, the data it needs, its IAM actions.
     Checks,
     /// Print a check's documentation.
@@ -92,6 +95,39 @@ pub enum Command {
         /// Check id, e.g. apigw-backend-latency.
         id: String,
     },
+}
+
+/// `cold-starts`: which functions, and where their logs come from.
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("what").required(true).multiple(true).args(["function", "api", "log_file"])))]
+pub struct ColdStartsArgs {
+    /// Lambda function name (repeatable).
+    #[arg(long = "function", value_name = "NAME")]
+    pub function: Vec<String>,
+    /// Every function behind this API's Lambda integrations; spikes are also compared with the
+    /// API's IntegrationLatency peaks.
+    #[arg(long, value_name = "ID")]
+    pub api: Option<String>,
+    /// Only this stage of --api (default: every stage).
+    #[arg(long, requires = "api")]
+    pub stage: Option<String>,
+    /// Read exported logs instead of CloudWatch (repeatable; `-` is stdin): `aws logs tail`
+    /// output, JSON lines, or `aws logs filter-log-events` JSON.
+    #[arg(long = "log-file", value_name = "PATH")]
+    pub log_file: Vec<PathBuf>,
+    /// How to read CloudWatch Logs (default: filter for windows up to 3 h and up to 5 log
+    /// groups, insights beyond).
+    #[arg(long, value_enum)]
+    pub engine: Option<EngineArg>,
+}
+
+/// `--engine`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum EngineArg {
+    /// FilterLogEvents with a server-side filter pattern.
+    Filter,
+    /// CloudWatch Logs Insights queries.
+    Insights,
 }
 
 #[derive(Debug, Args)]
@@ -251,6 +287,74 @@ pub async fn run(cli: Cli, out: &mut dyn std::io::Write) -> anyhow::Result<ExitS
                 timeout: Duration::from_secs(g.timeout.unwrap_or(10).max(1)),
             };
             let outcome = commands::ssl::run(source.as_deref(), &req, now).await?;
+            out.write_all(output::render(&outcome.report, g.output, use_color(g)).as_bytes())?;
+            Ok(ExitStatus::of(
+                &outcome.report,
+                fail_on,
+                outcome.inconclusive,
+            ))
+        }
+        Command::ColdStarts(a) => {
+            // Validate the window before touching the network.
+            if a.log_file.is_empty() {
+                crate::window::resolve(
+                    chrono::Utc::now(),
+                    g.since.as_deref(),
+                    g.start.as_deref(),
+                    g.end.as_deref(),
+                )
+                .map_err(anyhow::Error::msg)?;
+            }
+            let needs_source = a.log_file.is_empty() || a.api.is_some();
+            if !needs_source && (g.record.is_some() || g.replay.is_some()) {
+                anyhow::bail!("--record and --replay are about AWS answers; with --log-file (and no --api) there are none");
+            }
+            let (source, recorder) = if needs_source {
+                let (s, r) = open_source(g).await?;
+                (Some(s), r)
+            } else {
+                (None, None)
+            };
+            let req = commands::cold_starts::ColdStartsRequest {
+                functions: a.function.clone(),
+                api: a.api.clone(),
+                stage: a.stage.clone(),
+                log_files: a.log_file.clone(),
+                engine: a.engine.map(|e| match e {
+                    EngineArg::Filter => crate::logs::fetch::Engine::Filter,
+                    EngineArg::Insights => crate::logs::fetch::Engine::Insights,
+                }),
+                window: commands::latency::WindowSpec {
+                    since: g.since.clone(),
+                    start: g.start.clone(),
+                    end: g.end.clone(),
+                },
+                extra_checks: extra,
+                threads: std::thread::available_parallelism().map_or(1, |n| n.get().min(8)),
+                spinner: std::io::stderr().is_terminal(),
+            };
+            let result = commands::cold_starts::run(source.as_deref(), &req).await;
+            if let (Some(rec), Some(path)) = (&recorder, &g.record) {
+                if let Ok(o) = &result {
+                    rec.set_now(o.report.target.end);
+                    let what = if a.function.is_empty() {
+                        format!("--api {}", a.api.clone().unwrap_or_default())
+                    } else {
+                        a.function
+                            .iter()
+                            .map(|f| format!("--function {f}"))
+                            .collect::<Vec<_>>()
+                            .join(" ")
+                    };
+                    rec.set_about(format!(
+                        "gwdoctor cold-starts {what} recorded {}",
+                        o.report.target.end.format("%Y-%m-%dT%H:%M:%SZ")
+                    ));
+                }
+                rec.write(path)
+                    .with_context(|| format!("writing --record {}", path.display()))?;
+            }
+            let outcome = result?;
             out.write_all(output::render(&outcome.report, g.output, use_color(g)).as_bytes())?;
             Ok(ExitStatus::of(
                 &outcome.report,

@@ -15,9 +15,15 @@ fn unavailable(obs: &Observations, need: Need) -> Option<String> {
             Gathered::Unavailable(r) => Some(r.clone()),
             Gathered::Ready(_) => None,
         },
-        Need::Routes => reason(&obs.api.routes.clone().map_unit()),
-        Need::Authorizers => reason(&obs.api.authorizers.clone().map_unit()),
-        Need::LambdaLogs => Some("this command does not read Lambda logs".into()),
+        Need::Routes | Need::Authorizers => match &obs.api {
+            None => Some("no API given (--api)".into()),
+            Some(api) if need == Need::Routes => reason(&api.routes.clone().map_unit()),
+            Some(api) => reason(&api.authorizers.clone().map_unit()),
+        },
+        Need::LambdaLogs => match &obs.logs {
+            Gathered::Unavailable(r) => Some(r.clone()),
+            Gathered::Ready(_) => None,
+        },
     }
 }
 

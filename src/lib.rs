@@ -11,6 +11,8 @@
 //! - [`finding`], [`exit`]: the report contract and exit codes; [`output`]: text, JSON and
 //!   markdown renderers of the same report.
 //! - [`model`], [`metrics`], [`window`]: domain types, CloudWatch naming rules, time windows.
+//! - [`logs`]: reading Lambda logs (files, FilterLogEvents, Logs Insights) into a streaming
+//!   digest; [`progress`]: the stderr spinner.
 //! - [`parse`]: Lambda and API Gateway execution-log line parsers.
 //! - [`tls`]: backend certificate chains judged against API Gateway's rules (`ssl`).
 //! - [`sanitize`]: untrusted text made safe to print.
@@ -23,10 +25,12 @@ pub mod commands;
 pub mod engine;
 pub mod exit;
 pub mod finding;
+pub mod logs;
 pub mod metrics;
 pub mod model;
 pub mod output;
 pub mod parse;
+pub mod progress;
 pub mod sanitize;
 pub mod source;
 pub mod tls;

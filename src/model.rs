@@ -276,6 +276,98 @@ impl Window {
     }
 }
 
+/// A Lambda function's configuration, as far as the log-reading commands need it
+/// (`GetFunctionConfiguration`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FunctionConfig {
+    pub name: String,
+    /// `LoggingConfig.LogGroup`, or `/aws/lambda/<name>` when the function has none.
+    pub log_group: String,
+    /// `LoggingConfig.LogFormat`: `Text` or `JSON`.
+    pub log_format: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub memory_mb: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeout_s: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub runtime: Option<String>,
+    /// SnapStart is on for published versions (`SnapStart.ApplyOn = PublishedVersions`).
+    #[serde(default)]
+    pub snap_start: bool,
+}
+
+impl FunctionConfig {
+    /// The default log group of a function (no `LoggingConfig.LogGroup`).
+    pub fn default_log_group(name: &str) -> String {
+        format!("/aws/lambda/{name}")
+    }
+
+    /// True when the function writes its platform lines as JSON (`LogFormat = JSON`).
+    pub fn is_json(&self) -> bool {
+        self.log_format.eq_ignore_ascii_case("json")
+    }
+}
+
+/// One CloudWatch Logs event. Incident files keep it as
+/// `{"timestamp": "2026-11-21T09:38:01.123Z", "stream": "...", "message": "..."}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LogEvent {
+    pub timestamp: DateTime<Utc>,
+    #[serde(default)]
+    pub stream: String,
+    pub message: String,
+}
+
+/// A `FilterLogEvents` request over one log group.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LogFilter {
+    pub group: String,
+    /// CloudWatch Logs filter pattern (empty: every event).
+    pub pattern: String,
+    pub window: Window,
+}
+
+/// One page of `FilterLogEvents`: pages may be empty and still carry a token.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct LogPage {
+    pub events: Vec<LogEvent>,
+    pub next_token: Option<String>,
+}
+
+/// A CloudWatch Logs Insights query (`StartQuery`): at most 50 log groups.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InsightsQuery {
+    pub groups: Vec<String>,
+    pub query: String,
+    pub window: Window,
+    /// Row limit (Insights' default is 10,000).
+    pub limit: u32,
+}
+
+/// One `GetQueryResults` answer: the status, this page of rows (each a list of
+/// `(field, value)`), and the token of the next page.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct QueryResults {
+    /// `Scheduled`, `Running`, `Complete`, `Failed`, `Cancelled`, `Timeout`, `Unknown`.
+    pub status: String,
+    #[serde(default)]
+    pub rows: Vec<Vec<(String, String)>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_token: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub records_matched: Option<f64>,
+}
+
+impl QueryResults {
+    /// The query will not change any more.
+    pub fn is_terminal(&self) -> bool {
+        matches!(
+            self.status.as_str(),
+            "Complete" | "Failed" | "Cancelled" | "Timeout" | "Unknown"
+        )
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,15 +1,16 @@
-//! Every replay fixture (`fixtures/<check-id>/<scenario>.json`, and the demo) through the
-//! real binary and text renderer: adding a fixture adds a snapshot. Set
+//! Every replay fixture (`fixtures/<check-id>/<scenario>.json`, and the demos) through the
+//! real binary and text renderer (`latency`, or `cold-starts` for incidents with Lambda
+//! logs): adding a fixture adds a snapshot. Set
 //! `INSTA_GLOB_FILTER=apigw-gateway-overhead/*` to iterate on one check.
 
-use crate::util::{fixture_api, gwdoctor};
+use crate::util::{fixture_args, gwdoctor};
 
 #[test]
 fn fixtures_render_as_snapshotted() {
     insta::glob!("../fixtures", "*/*.json", |path| {
-        let api = fixture_api(path);
         let out = gwdoctor()
-            .args(["latency", "--api", &api, "--replay"])
+            .args(fixture_args(path))
+            .arg("--replay")
             .arg(path)
             .output()
             .unwrap();

@@ -11,7 +11,7 @@ use serde_json::Value;
 
 use crate::util::{emulator, gwdoctor};
 
-static FAULTS: RwLock<()> = RwLock::new(());
+pub(crate) static FAULTS: RwLock<()> = RwLock::new(());
 
 struct Seeded {
     api_id: String,
@@ -21,6 +21,17 @@ struct Seeded {
 }
 
 fn seed(endpoint: &str, scenario: &str, region: &str) -> Seeded {
+    let v = seed_json(endpoint, scenario, region);
+    Seeded {
+        api_id: v["api_id"].as_str().unwrap().into(),
+        api_name: v["api_name"].as_str().unwrap().into(),
+        region: region.into(),
+        endpoint: endpoint.into(),
+    }
+}
+
+/// Seeds a scenario (names suffixed `-it`) and returns seed.py's description of it.
+pub(crate) fn seed_json(endpoint: &str, scenario: &str, region: &str) -> Value {
     let py = std::env::var("GWDOCTOR_EMULATOR_PYTHON")
         .expect("GWDOCTOR_EMULATOR_PYTHON (set by with-emulator.sh)");
     let script = std::env::var("GWDOCTOR_SEED").expect("GWDOCTOR_SEED (set by with-emulator.sh)");
@@ -42,13 +53,7 @@ fn seed(endpoint: &str, scenario: &str, region: &str) -> Seeded {
         "seed {scenario} failed: {}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let v: Value = serde_json::from_slice(&out.stdout).expect("seed.py prints JSON");
-    Seeded {
-        api_id: v["api_id"].as_str().unwrap().into(),
-        api_name: v["api_name"].as_str().unwrap().into(),
-        region: region.into(),
-        endpoint: endpoint.into(),
-    }
+    serde_json::from_slice(&out.stdout).expect("seed.py prints JSON")
 }
 
 /// Runs `gwdoctor latency` against the emulator; returns (exit code, parsed JSON or Null, stderr).
@@ -72,7 +77,7 @@ fn latency(s: &Seeded, extra: &[&str]) -> (i32, Value, String) {
     )
 }
 
-fn proxy(endpoint: &str, method: &str, path: &str, body: &str) -> String {
+pub(crate) fn proxy(endpoint: &str, method: &str, path: &str, body: &str) -> String {
     let out = Std::new("curl")
         .args([
             "-sf",

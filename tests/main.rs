@@ -15,3 +15,5 @@ mod registry;
 mod live;
 // `gwdoctor ssl` against TLS servers on 127.0.0.1.
 mod ssl;
+// `gwdoctor cold-starts`: replay fixtures, log files, and the live path against the emulator.
+mod cold_starts;

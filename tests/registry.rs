@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use gwdoctor::checks::{self, declarative};
 use serde_json::Value;
 
-use crate::util::{fixture_api, gwdoctor, root};
+use crate::util::{fixture_args, gwdoctor, root};
 
 #[test]
 fn ids_are_unique_kebab_case_and_documented() {
@@ -60,13 +60,17 @@ fn readme_lists_every_check() {
     }
 }
 
-/// Each check the `latency` command runs has a fixture where it fires and one where it
-/// stays quiet, in its own fixtures/<id>/ folder.
+/// Each check the `latency` and `cold-starts` commands run has a fixture where it fires and
+/// one where it stays quiet, in its own fixtures/<id>/ folder.
 #[test]
-fn each_latency_check_has_firing_and_quiet_fixtures() {
+fn each_latency_and_cold_starts_check_has_firing_and_quiet_fixtures() {
     for c in checks::registry(Vec::new()) {
         let info = c.info();
-        if !info.commands.iter().any(|x| x == "latency") {
+        if !info
+            .commands
+            .iter()
+            .any(|x| x == "latency" || x == "cold-starts")
+        {
             continue;
         }
         let dir = root().join("fixtures").join(&info.id);
@@ -75,9 +79,9 @@ fn each_latency_check_has_firing_and_quiet_fixtures() {
             std::fs::read_dir(&dir).unwrap_or_else(|_| panic!("fixtures/{} is missing", info.id))
         {
             let p = e.unwrap().path();
-            let api = fixture_api(&p);
             let mut cmd = gwdoctor();
-            cmd.args(["latency", "--api", &api, "-o", "json", "--replay"])
+            cmd.args(fixture_args(&p))
+                .args(["-o", "json", "--replay"])
                 .arg(&p);
             if info.id == "apigw-client-path-latency" {
                 // The client's figure is part of that scenario: 2.6 s as the client saw it.

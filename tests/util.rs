@@ -35,6 +35,33 @@ pub fn fixture_api(path: &std::path::Path) -> String {
     v["apis"][0]["id"].as_str().unwrap().to_string()
 }
 
+/// The command that replays a fixture: `latency --api ID` for an API incident, and
+/// `cold-starts --function F… [--api ID]` for an incident with Lambda functions and logs.
+pub fn fixture_args(path: &std::path::Path) -> Vec<String> {
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let api = v["apis"][0]["id"].as_str().map(str::to_string);
+    match v["functions"].as_object() {
+        Some(fns) if !fns.is_empty() => {
+            let mut args = vec!["cold-starts".to_string()];
+            match api {
+                Some(id) => args.extend(["--api".to_string(), id]),
+                None => {
+                    for name in fns.keys() {
+                        args.extend(["--function".to_string(), name.clone()]);
+                    }
+                }
+            }
+            args
+        }
+        _ => vec![
+            "latency".to_string(),
+            "--api".to_string(),
+            api.expect("an API incident"),
+        ],
+    }
+}
+
 /// The emulator endpoint, or None (skip) when it is not running. Under CI a missing
 /// emulator fails the test instead, so the live suite can never pass silently.
 pub fn emulator() -> Option<String> {

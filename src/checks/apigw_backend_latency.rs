@@ -53,7 +53,11 @@ pub(crate) fn minute_evidence(
     w: &Minute,
     stat: &str,
 ) -> Evidence {
-    let dims = metrics::stage_dims(&obs.api.api, stage);
+    let dims = obs
+        .api
+        .as_ref()
+        .map(|a| metrics::stage_dims(&a.api, stage))
+        .unwrap_or_default();
     let stats = if name == "Latency" {
         &w.latency
     } else {
@@ -83,7 +87,7 @@ impl Check for ApigwBackendLatency {
         let mut out = Vec::new();
         for st in &a.stages {
             let Some(b) = &st.backend else { continue };
-            let resource = format!("apigw:{}/{}", obs.api.api.id, st.stage);
+            let resource = format!("apigw:{}/{}", obs.api_id(), st.stage);
             let at = b.worst.at.format("%H:%M");
             let timeout = b.timeout_ms.unwrap_or(29_000) as f64;
             let severity = if b.integration_latency_ms >= 0.9 * timeout

@@ -53,7 +53,7 @@ impl Check for ApigwClientPathLatency {
             out.push(Finding {
                 check: Self::ID.into(),
                 severity: Severity::Warning,
-                resource: format!("apigw:{}/{}", obs.api.api.id, st.stage),
+                resource: format!("apigw:{}/{}", obs.api_id(), st.stage),
                 summary: format!(
                     "{}: the client measured {:.0} ms but API Gateway's slowest request took {:.0} ms: {:.0} ms were spent between the client and API Gateway",
                     st.stage, c.client_ms, c.gateway_max_ms, c.gap_ms

@@ -105,7 +105,7 @@ impl Check for ApigwGatewayOverhead {
             out.push(Finding {
                 check: Self::ID.into(),
                 severity: if g.overhead_ms >= 5.0 * s.overhead_ms { Severity::Error } else { Severity::Warning },
-                resource: format!("apigw:{}/{}", obs.api.api.id, st.stage),
+                resource: format!("apigw:{}/{}", obs.api_id(), st.stage),
                 summary: format!(
                     "{}: API Gateway added {:.0} ms at {at} UTC (Latency {} {:.0} ms vs IntegrationLatency {:.0} ms) in {} minute(s); {what}",
                     st.stage,

@@ -348,16 +348,18 @@ impl Check for DeclarativeCheck {
     }
 
     fn run(&self, obs: &Observations) -> CheckOutcome {
-        let Kind::MetricThreshold { rule, op, value } = &self.kind else {
-            return CheckOutcome::Skipped(
-                "log-match checks need log data, which this command does not read".into(),
-            );
+        let (rule, op, value) = match &self.kind {
+            Kind::MetricThreshold { rule, op, value } => (rule, op, value),
+            Kind::LogMatch(lm) => return self.run_log_match(lm, obs),
+        };
+        let Some(api) = &obs.api else {
+            return CheckOutcome::Skipped("needs an API (--api)".into());
         };
         let Gathered::Ready(m) = &obs.metrics else {
             return CheckOutcome::Skipped("metrics could not be read".into());
         };
         let mut out = Vec::new();
-        for (resource, q) in self.resources(&obs.api, obs.period_s, rule) {
+        for (resource, q) in self.resources(api, obs.period_s, rule) {
             let pts = m.get(&q);
             let hits: Vec<_> = pts.iter().filter(|p| op.test(p.value, *value)).collect();
             let Some(worst) = hits.iter().max_by(|a, b| a.value.total_cmp(&b.value)) else {
@@ -389,6 +391,65 @@ impl Check for DeclarativeCheck {
                     period_s: q.period_s,
                     points: hits.iter().take(10).map(|p| (p.at, p.value)).collect(),
                 }],
+                remedy: fill(&self.remedy, &vars),
+            });
+        }
+        CheckOutcome::Findings(out)
+    }
+}
+
+impl DeclarativeCheck {
+    /// A `[log-match]` check over the lines the log-reading command matched while streaming
+    /// (see `logs::digest`): one finding per function with at least `min_count` lines.
+    fn run_log_match(&self, lm: &LogMatch, obs: &Observations) -> CheckOutcome {
+        let Gathered::Ready(logs) = &obs.logs else {
+            return CheckOutcome::Skipped(Observations::NO_LOGS.into());
+        };
+        if lm.source != "lambda" {
+            return CheckOutcome::Skipped(format!(
+                "reads {} logs, which this command does not read",
+                lm.source
+            ));
+        }
+        let mut out = Vec::new();
+        for f in logs.functions.iter().filter(|f| f.unavailable.is_none()) {
+            let Some(set) = f.matches.get(&self.id) else {
+                continue;
+            };
+            if set.count < lm.min_count as u64 {
+                continue;
+            }
+            let at = |t: Option<i64>| {
+                t.and_then(chrono::DateTime::from_timestamp_millis)
+                    .map_or_else(|| "-".to_string(), |t| t.format("%H:%M UTC").to_string())
+            };
+            let resource = format!("lambda:{}", f.name);
+            let vars = [
+                ("resource", resource.clone()),
+                ("count", set.count.to_string()),
+                ("at", at(set.first_at)),
+                ("first", at(set.first_at)),
+                ("last", at(set.last_at)),
+                ("function", f.name.clone()),
+            ];
+            out.push(Finding {
+                check: self.id.clone(),
+                severity: self.severity,
+                resource,
+                summary: fill(&self.summary, &vars),
+                evidence: set
+                    .samples
+                    .iter()
+                    .map(|s| Evidence::LogLine {
+                        group: f.log_group.clone(),
+                        stream: s.stream.clone(),
+                        at: s
+                            .at
+                            .and_then(chrono::DateTime::from_timestamp_millis)
+                            .unwrap_or(obs.window.start),
+                        text: crate::sanitize::clean(&s.text),
+                    })
+                    .collect(),
                 remedy: fill(&self.remedy, &vars),
             });
         }

@@ -5,7 +5,7 @@
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use super::{Gathered, MetricSet, Observations};
+use super::{ApiContext, Gathered, MetricSet, Observations};
 use crate::metrics::{self, APIGW, LAMBDA};
 use crate::model::{ApiKind, FunctionRef, Route, StageInfo};
 
@@ -301,12 +301,14 @@ fn stage_functions(routes: &[Route], stage: &StageInfo) -> Vec<(String, Function
 /// Runs the seed procedure over the observations.
 pub fn analyze(obs: &Observations) -> LatencyAnalysis {
     let s = &obs.settings;
-    let stages: Vec<StageLatency> = obs
-        .api
-        .stages
-        .iter()
-        .map(|st| analyze_stage(obs, st))
-        .collect();
+    let stages: Vec<StageLatency> = match &obs.api {
+        Some(ctx) => ctx
+            .stages
+            .iter()
+            .map(|st| analyze_stage(obs, ctx, st))
+            .collect(),
+        None => Vec::new(),
+    };
     // The verdict comes from the worst unhealthy stage; "no data" only if no stage had data.
     let pick = stages
         .iter()
@@ -332,9 +334,9 @@ fn peak_ms(s: &StageLatency) -> f64 {
     s.peak.as_ref().map_or(0.0, |p| p.latency_ms)
 }
 
-fn analyze_stage(obs: &Observations, stage: &StageInfo) -> StageLatency {
+fn analyze_stage(obs: &Observations, ctx: &ApiContext, stage: &StageInfo) -> StageLatency {
     let s = &obs.settings;
-    let api = &obs.api.api;
+    let api = &ctx.api;
     let period = obs.period_s;
     let empty = StageLatency {
         stage: stage.name.clone(),
@@ -358,7 +360,7 @@ fn analyze_stage(obs: &Observations, stage: &StageInfo) -> StageLatency {
     let il: std::collections::BTreeMap<_, _> = stats(m, "IntegrationLatency", &dims, period)
         .into_iter()
         .collect();
-    let routes: &[Route] = obs.api.routes.ready().map_or(&[], Vec::as_slice);
+    let routes: &[Route] = ctx.routes.ready().map_or(&[], Vec::as_slice);
     let fns = stage_functions(routes, stage);
     let mut distinct: Vec<FunctionRef> = fns.iter().map(|(_, f)| f.clone()).collect();
     distinct.sort();
@@ -390,7 +392,7 @@ fn analyze_stage(obs: &Observations, stage: &StageInfo) -> StageLatency {
         .collect();
     if minutes.is_empty() {
         return StageLatency {
-            no_data_reason: Some(no_data_reason(obs, stage)),
+            no_data_reason: Some(no_data_reason(obs, ctx, stage)),
             ..empty
         };
     }
@@ -403,7 +405,7 @@ fn analyze_stage(obs: &Observations, stage: &StageInfo) -> StageLatency {
         .cloned()
     else {
         return StageLatency {
-            no_data_reason: Some(no_data_reason(obs, stage)),
+            no_data_reason: Some(no_data_reason(obs, ctx, stage)),
             ..empty
         };
     };
@@ -499,7 +501,7 @@ fn analyze_stage(obs: &Observations, stage: &StageInfo) -> StageLatency {
             worst: (*w).clone(),
             overhead_ms: over(w).unwrap_or(0.0),
             minutes: heavy.len(),
-            contributors: gateway_contributors(obs, routes),
+            contributors: gateway_contributors(ctx, routes),
         });
 
     // Client path: the client's figure against the slowest request API Gateway measured.
@@ -642,9 +644,9 @@ fn backend_cause(
     }
 }
 
-fn gateway_contributors(obs: &Observations, routes: &[Route]) -> Vec<String> {
+fn gateway_contributors(ctx: &ApiContext, routes: &[Route]) -> Vec<String> {
     let mut out = Vec::new();
-    match &obs.api.authorizers {
+    match &ctx.authorizers {
         Gathered::Ready(auths) => {
             for a in auths.iter().filter(|a| a.is_lambda()) {
                 let used = routes
@@ -685,8 +687,8 @@ fn gateway_contributors(obs: &Observations, routes: &[Route]) -> Vec<String> {
     out
 }
 
-fn no_data_reason(obs: &Observations, stage: &StageInfo) -> String {
-    let api = &obs.api.api;
+fn no_data_reason(obs: &Observations, ctx: &ApiContext, stage: &StageInfo) -> String {
+    let api = &ctx.api;
     let dims: Vec<String> = metrics::stage_dims(api, &stage.name)
         .iter()
         .map(|(k, v)| format!("{k}={v}"))
@@ -707,7 +709,7 @@ fn no_data_reason(obs: &Observations, stage: &StageInfo) -> String {
         }
         ApiKind::Http => why.push_str("HTTP API metrics are published under ApiId; "),
     }
-    let names: Vec<&str> = obs.api.stages.iter().map(|s| s.name.as_str()).collect();
+    let names: Vec<&str> = ctx.stages.iter().map(|s| s.name.as_str()).collect();
     why.push_str(&format!(
         "the stage may be wrong (diagnosed: {})",
         names.join(", ")
@@ -842,7 +844,7 @@ mod tests {
                     end: t0() + chrono::Duration::hours(1),
                 },
                 period_s: PERIOD,
-                api: ApiContext {
+                api: Some(ApiContext {
                     api: self.api.clone(),
                     stages: vec![StageInfo {
                         name: "prod".into(),
@@ -854,8 +856,9 @@ mod tests {
                         name: "orders-fn".into(),
                         qualifier: None,
                     }],
-                },
+                }),
                 metrics: Gathered::Ready(self.metrics.clone()),
+                logs: Gathered::Unavailable(Observations::NO_LOGS.into()),
                 settings,
             }
         }
@@ -1002,14 +1005,14 @@ mod tests {
             ..s.routes[0].clone()
         });
         let mut o = s.obs(Settings::default());
-        o.api.stages[0].method_settings = vec![(
+        o.api.as_mut().unwrap().stages[0].method_settings = vec![(
             "*/*".into(),
             MethodSettings {
                 metrics_enabled: Some(true),
                 ..Default::default()
             },
         )];
-        let api = o.api.api.clone();
+        let api = o.api.as_ref().unwrap().api.clone();
         let mut m = s.metrics.clone();
         for (r, v) in [(&s.routes[0], 3950.0), (&s.routes[1], 240.0)] {
             let rd = metrics::route_dims(&api, "prod", r);

@@ -9,7 +9,12 @@
 pub mod apigw_backend_latency;
 pub mod apigw_client_path_latency;
 pub mod apigw_gateway_overhead;
+pub mod cold_start_model;
 pub mod declarative;
+pub mod lambda_cold_start_spike;
+pub mod lambda_init_failure;
+pub mod lambda_memory_at_limit;
+pub mod lambda_runtime_version_change;
 pub mod latency_model;
 pub mod tls_backend;
 
@@ -169,9 +174,23 @@ pub struct Observations {
     pub now: DateTime<Utc>,
     pub window: Window,
     pub period_s: u32,
-    pub api: ApiContext,
+    /// The API under diagnosis; `None` when a command looks at functions alone
+    /// (`cold-starts --function`, `--log-file`).
+    pub api: Option<ApiContext>,
     pub metrics: Gathered<MetricSet>,
+    /// What the log-reading commands read from the functions' logs.
+    pub logs: Gathered<crate::logs::LogDigest>,
     pub settings: Settings,
+}
+
+impl Observations {
+    /// The reason log data is missing, for commands that do not read logs.
+    pub const NO_LOGS: &'static str = "this command does not read Lambda logs";
+
+    /// The id of the API under diagnosis (empty without one).
+    pub fn api_id(&self) -> &str {
+        self.api.as_ref().map_or("", |a| a.api.id.as_str())
+    }
 }
 
 /// Declares a computed check: the doc comment becomes `CheckInfo::docs`, so
@@ -228,6 +247,10 @@ pub fn registry(extra: Vec<declarative::DeclarativeCheck>) -> Vec<Box<dyn Check>
         Box::new(apigw_backend_latency::ApigwBackendLatency),
         Box::new(apigw_gateway_overhead::ApigwGatewayOverhead),
         Box::new(apigw_client_path_latency::ApigwClientPathLatency),
+        Box::new(lambda_cold_start_spike::LambdaColdStartSpike),
+        Box::new(lambda_memory_at_limit::LambdaMemoryAtLimit),
+        Box::new(lambda_init_failure::LambdaInitFailure),
+        Box::new(lambda_runtime_version_change::LambdaRuntimeVersionChange),
     ];
     for d in declarative::builtin() {
         all.push(Box::new(d));

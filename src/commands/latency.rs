@@ -14,7 +14,7 @@ use crate::checks::declarative::DeclarativeCheck;
 use crate::checks::latency_model::{self, BackendCause, LatencyAnalysis, StageLatency, Verdict};
 use crate::checks::{self, ApiContext, Check, Gathered, MetricSet, Observations, Settings};
 use crate::finding::{Report, Section, TargetInfo, SCHEMA};
-use crate::model::{function_from_uri, FunctionRef, Window};
+use crate::model::{FunctionRef, Window};
 use crate::output::text::fmt_value;
 use crate::source::{Source, SourceError};
 
@@ -117,24 +117,10 @@ pub async fn run(source: &dyn Source, req: &LatencyRequest) -> anyhow::Result<La
         None => stages,
     };
 
-    let mut functions: Vec<FunctionRef> = Vec::new();
-    if let Gathered::Ready(rs) = &routes {
-        for st in &stages {
-            for r in rs {
-                if let Some(f) = r
-                    .integration
-                    .as_ref()
-                    .and_then(|i| i.uri.as_deref())
-                    .and_then(|u| function_from_uri(u, &st.variables))
-                {
-                    if !functions.contains(&f) {
-                        functions.push(f);
-                    }
-                }
-            }
-        }
-    }
-    functions.sort();
+    let functions: Vec<FunctionRef> = match &routes {
+        Gathered::Ready(rs) => super::functions_behind(rs, &stages),
+        Gathered::Unavailable(_) => Vec::new(),
+    };
 
     let ctx = ApiContext {
         api: api.clone(),
@@ -192,8 +178,9 @@ pub async fn run(source: &dyn Source, req: &LatencyRequest) -> anyhow::Result<La
         now,
         window,
         period_s,
-        api: ctx,
+        api: Some(ctx),
         metrics,
+        logs: Gathered::Unavailable(Observations::NO_LOGS.into()),
         settings: req.settings.clone(),
     };
     let results = crate::engine::run_checks(&selected, &obs);
@@ -438,7 +425,7 @@ fn section(
             "client_gap_ms": s.client_gap_ms,
             "client_ms": s.client_ms,
         },
-        "functions": obs.api.functions.iter().map(|f| &f.name).collect::<Vec<_>>(),
+        "functions": obs.api.iter().flat_map(|a| a.functions.iter()).map(|f| &f.name).collect::<Vec<_>>(),
         "metric_queries": query_count,
         "stages": a.stages.iter().map(|st| {
             let mut v = serde_json::to_value(st).unwrap_or_default();

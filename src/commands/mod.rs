@@ -4,10 +4,33 @@
 //! [`Source`]: crate::source::Source
 
 pub mod catalog;
+pub mod cold_starts;
 pub mod latency;
 pub mod ssl;
 
-use crate::model::ApiSummary;
+use crate::model::{function_from_uri, ApiSummary, FunctionRef, Route, StageInfo};
+
+/// The distinct Lambda functions the routes integrate with, in every given stage (stage
+/// variables can point a route at another function or alias), sorted.
+pub fn functions_behind(routes: &[Route], stages: &[StageInfo]) -> Vec<FunctionRef> {
+    let mut functions: Vec<FunctionRef> = Vec::new();
+    for st in stages {
+        for r in routes {
+            if let Some(f) = r
+                .integration
+                .as_ref()
+                .and_then(|i| i.uri.as_deref())
+                .and_then(|u| function_from_uri(u, &st.variables))
+            {
+                if !functions.contains(&f) {
+                    functions.push(f);
+                }
+            }
+        }
+    }
+    functions.sort();
+    functions
+}
 
 /// Finds an API by id, else by exact name; an unknown value is an error that lists the
 /// nearest ids and names, so a typo costs one more try, not a console visit.

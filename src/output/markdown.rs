@@ -22,6 +22,22 @@ pub fn render(report: &Report) -> String {
         (Some(sec), "ssl") if t.api_id.is_none() => {
             sec.json["host"].as_str().map_or(api, |h| format!("`{h}`"))
         }
+        (Some(sec), "cold-starts") if t.api_id.is_none() => {
+            let names: Vec<String> = sec.json["functions"]
+                .as_array()
+                .map(|fs| {
+                    fs.iter()
+                        .filter_map(|f| f["name"].as_str())
+                        .map(|n| format!("`{}`", cell(n)))
+                        .collect()
+                })
+                .unwrap_or_default();
+            if names.is_empty() {
+                api
+            } else {
+                names.join(", ")
+            }
+        }
         _ => api,
     };
     let _ = writeln!(out, "### gwdoctor {}: {api}\n", report.command);
@@ -32,14 +48,21 @@ pub fn render(report: &Report) -> String {
             t.end.format("%Y-%m-%d %H:%M UTC")
         );
     } else {
+        let stage = if t.api_id.is_some() || report.command != "cold-starts" {
+            format!(
+                "- **Stage:** {}\n",
+                cell(t.stage.as_deref().unwrap_or("all"))
+            )
+        } else {
+            String::new()
+        };
         let _ = writeln!(
             out,
-            "- **Window:** {} → {} ({} min)\n- **Region:** {}\n- **Stage:** {}\n",
+            "- **Window:** {} → {} ({} min)\n- **Region:** {}\n{stage}",
             t.start.format("%Y-%m-%d %H:%M"),
             t.end.format("%Y-%m-%d %H:%M UTC"),
             (t.end - t.start).num_minutes(),
-            t.region,
-            cell(t.stage.as_deref().unwrap_or("all"))
+            cell(&t.region),
         );
     }
     if let Some(sec) = &report.section {

@@ -59,11 +59,14 @@ fn header(report: &Report) -> String {
         let _ = write!(s, " · checked {}", t.end.format("%Y-%m-%d %H:%M UTC"));
         return s;
     }
+    // Commands about functions alone (cold-starts without --api) have no stage.
+    if t.api_id.is_some() {
+        let _ = write!(s, " · stage {}", clean(t.stage.as_deref().unwrap_or("all")));
+    }
     let _ = write!(
         s,
-        " · stage {} · {}\nwindow {} → {} ({} min)",
-        clean(t.stage.as_deref().unwrap_or("all")),
-        t.region,
+        " · {}\nwindow {} → {} ({} min)",
+        clean(&t.region),
         t.start.format("%Y-%m-%d %H:%M"),
         t.end.format("%Y-%m-%d %H:%M UTC"),
         (t.end - t.start).num_minutes()

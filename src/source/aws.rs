@@ -18,12 +18,17 @@ use futures::future::try_join_all;
 
 use super::{Source, SourceError};
 use crate::model::{
-    ApiKind, ApiSummary, Authorizer, Integration, MethodSettings, MetricQuery, Point, Route,
-    Series, StageInfo, Window,
+    ApiKind, ApiSummary, Authorizer, FunctionConfig, InsightsQuery, Integration, LogEvent,
+    LogFilter, LogPage, MethodSettings, MetricQuery, Point, QueryResults, Route, Series, StageInfo,
+    Window,
 };
 
 /// GetMetricData accepts at most this many queries per call.
 pub const MAX_QUERIES_PER_CALL: usize = 500;
+
+/// FilterLogEvents is limited to 5 transactions per second per account and region; gwdoctor
+/// paces itself below that instead of collecting ThrottlingExceptions.
+pub const FILTER_LOG_EVENTS_INTERVAL: Duration = Duration::from_millis(210);
 
 /// How to reach AWS: the global flags, resolved.
 #[derive(Debug, Clone, Default)]
@@ -41,6 +46,10 @@ pub struct AwsSource {
     cloudwatch: aws_sdk_cloudwatch::Client,
     apigw: aws_sdk_apigateway::Client,
     apigw2: aws_sdk_apigatewayv2::Client,
+    lambda: aws_sdk_lambda::Client,
+    logs: aws_sdk_cloudwatchlogs::Client,
+    /// The earliest time the next FilterLogEvents call may start (client-side pacing).
+    next_filter_call: tokio::sync::Mutex<tokio::time::Instant>,
 }
 
 impl AwsSource {
@@ -100,6 +109,9 @@ impl AwsSource {
             cloudwatch: aws_sdk_cloudwatch::Client::new(&conf),
             apigw: aws_sdk_apigateway::Client::new(&conf),
             apigw2: aws_sdk_apigatewayv2::Client::new(&conf),
+            lambda: aws_sdk_lambda::Client::new(&conf),
+            logs: aws_sdk_cloudwatchlogs::Client::new(&conf),
+            next_filter_call: tokio::sync::Mutex::new(tokio::time::Instant::now()),
         })
     }
 }
@@ -805,5 +817,147 @@ impl Source for AwsSource {
                 })
             })
             .collect())
+    }
+
+    async fn function_config(&self, name: &str) -> Result<FunctionConfig, SourceError> {
+        let out = self
+            .lambda
+            .get_function_configuration()
+            .function_name(name)
+            .send()
+            .await
+            .map_err(|e| map_err("lambda:GetFunctionConfiguration", name, e))?;
+        let logging = out.logging_config();
+        Ok(FunctionConfig {
+            name: out.function_name().unwrap_or(name).to_string(),
+            log_group: logging
+                .and_then(|l| l.log_group())
+                .filter(|g| !g.is_empty())
+                .map_or_else(|| FunctionConfig::default_log_group(name), str::to_string),
+            log_format: logging
+                .and_then(|l| l.log_format())
+                .map_or_else(|| "Text".to_string(), |f| f.as_str().to_string()),
+            memory_mb: out.memory_size().map(i64::from),
+            timeout_s: out.timeout().map(i64::from),
+            runtime: out.runtime().map(|r| r.as_str().to_string()),
+            snap_start: out
+                .snap_start()
+                .and_then(|s| s.apply_on())
+                .is_some_and(|a| a.as_str() == "PublishedVersions"),
+        })
+    }
+
+    async fn filter_log_events(
+        &self,
+        filter: &LogFilter,
+        next_token: Option<&str>,
+    ) -> Result<LogPage, SourceError> {
+        {
+            // Pace calls (5 TPS account-wide): take the next slot, then wait for it.
+            let mut next = self.next_filter_call.lock().await;
+            let now = tokio::time::Instant::now();
+            let slot = (*next).max(now);
+            *next = slot + FILTER_LOG_EVENTS_INTERVAL;
+            drop(next);
+            tokio::time::sleep_until(slot).await;
+        }
+        let mut req = self
+            .logs
+            .filter_log_events()
+            .log_group_name(&filter.group)
+            .start_time(filter.window.start.timestamp_millis())
+            // endTime is inclusive in CloudWatch Logs; the window is [start, end).
+            .end_time(filter.window.end.timestamp_millis() - 1)
+            .limit(10_000)
+            .set_next_token(next_token.map(str::to_string));
+        if !filter.pattern.is_empty() {
+            req = req.filter_pattern(&filter.pattern);
+        }
+        let out = req
+            .send()
+            .await
+            .map_err(|e| map_err("logs:FilterLogEvents", &filter.group, e))?;
+        let events = out
+            .events()
+            .iter()
+            .filter_map(|e| {
+                Some(LogEvent {
+                    timestamp: Utc.timestamp_millis_opt(e.timestamp()?).single()?,
+                    stream: e.log_stream_name().unwrap_or_default().to_string(),
+                    message: e.message()?.to_string(),
+                })
+            })
+            .collect();
+        Ok(LogPage {
+            events,
+            next_token: out
+                .next_token()
+                .filter(|t| !t.is_empty())
+                .map(str::to_string),
+        })
+    }
+
+    async fn start_query(&self, query: &InsightsQuery) -> Result<String, SourceError> {
+        let resource = query.groups.join(", ");
+        let out = self
+            .logs
+            .start_query()
+            .set_log_group_names(Some(query.groups.clone()))
+            .start_time(query.window.start.timestamp())
+            .end_time(query.window.end.timestamp())
+            .query_string(&query.query)
+            .limit(i32::try_from(query.limit).unwrap_or(10_000))
+            .send()
+            .await
+            .map_err(|e| match map_err("logs:StartQuery", &resource, e) {
+                // Too many concurrent queries (30 per account): wait and retry.
+                SourceError::Service { code, .. } if code == "LimitExceededException" => {
+                    SourceError::Throttled {
+                        action: "logs:StartQuery".into(),
+                    }
+                }
+                other => other,
+            })?;
+        out.query_id()
+            .map(str::to_string)
+            .ok_or_else(|| SourceError::Service {
+                action: "logs:StartQuery".into(),
+                code: "NoQueryId".into(),
+                message: "StartQuery answered without a query id".into(),
+            })
+    }
+
+    async fn query_results(
+        &self,
+        query_id: &str,
+        next_token: Option<&str>,
+    ) -> Result<QueryResults, SourceError> {
+        let mut req = self.logs.get_query_results().query_id(query_id);
+        if let Some(t) = next_token {
+            req = req.next_token(t);
+        }
+        let out = req
+            .send()
+            .await
+            .map_err(|e| map_err("logs:GetQueryResults", query_id, e))?;
+        Ok(QueryResults {
+            status: out
+                .status()
+                .map_or_else(|| "Unknown".to_string(), |s| s.as_str().to_string()),
+            rows: out
+                .results()
+                .iter()
+                .map(|row| {
+                    row.iter()
+                        .filter_map(|f| Some((f.field()?.to_string(), f.value()?.to_string())))
+                        .collect()
+                })
+                .collect(),
+            next_token: out
+                .next_token()
+                .filter(|t| !t.is_empty())
+                .map(str::to_string),
+            records_matched: out.statistics().map(|s| s.records_matched()),
+        })
     }
 }

@@ -11,7 +11,10 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::model::{ApiSummary, Authorizer, MetricQuery, Route, Series, StageInfo, Window};
+use crate::model::{
+    ApiSummary, Authorizer, FunctionConfig, InsightsQuery, LogFilter, LogPage, MetricQuery,
+    QueryResults, Route, Series, StageInfo, Window,
+};
 
 /// Everything gwdoctor reads, as its own types. Implementations must be cheap to share
 /// (`Arc<dyn Source>`) because the dashboard runs checks from spawned tasks.
@@ -37,6 +40,25 @@ pub trait Source: Send + Sync {
         queries: &[MetricQuery],
         window: Window,
     ) -> Result<Vec<Series>, SourceError>;
+    /// A Lambda function's configuration (`lambda:GetFunctionConfiguration`): its log group
+    /// and log format, memory, timeout, runtime. Unknown function: [`SourceError::NotFound`].
+    async fn function_config(&self, name: &str) -> Result<FunctionConfig, SourceError>;
+    /// One page of `FilterLogEvents` (`logs:FilterLogEvents`). Pages may be empty and still
+    /// carry a token; callers follow `next_token` until it is absent. Throttling comes back
+    /// as [`SourceError::Throttled`] for the caller to back off and retry the same page.
+    async fn filter_log_events(
+        &self,
+        filter: &LogFilter,
+        next_token: Option<&str>,
+    ) -> Result<LogPage, SourceError>;
+    /// Starts a Logs Insights query (`logs:StartQuery`); returns its id.
+    async fn start_query(&self, query: &InsightsQuery) -> Result<String, SourceError>;
+    /// The status and one page of rows of a query (`logs:GetQueryResults`).
+    async fn query_results(
+        &self,
+        query_id: &str,
+        next_token: Option<&str>,
+    ) -> Result<QueryResults, SourceError>;
 }
 
 /// Why a source could not answer. Each variant is something an operator can act on.
@@ -89,5 +111,11 @@ impl SourceError {
             self,
             SourceError::NoCredentials { .. } | SourceError::Network { .. }
         )
+    }
+
+    /// Errors worth retrying after a pause (throttling); recordings leave them out because a
+    /// retry followed them.
+    pub fn is_transient(&self) -> bool {
+        matches!(self, SourceError::Throttled { .. })
     }
 }

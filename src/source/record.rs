@@ -8,14 +8,21 @@ use anyhow::Context;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
-use super::replay::{Incident, RecordedError};
+use std::collections::HashMap;
+
+use super::replay::{Incident, RecordedError, RecordedQuery};
 use super::{Source, SourceError};
-use crate::model::{ApiSummary, Authorizer, MetricQuery, Route, Series, StageInfo, Window};
+use crate::model::{
+    ApiSummary, Authorizer, FunctionConfig, InsightsQuery, LogFilter, LogPage, MetricQuery,
+    QueryResults, Route, Series, StageInfo, Window,
+};
 
 /// A pass-through [`Source`] that records every answer into an [`Incident`].
 pub struct Recorder {
     inner: Arc<dyn Source>,
     incident: Mutex<Incident>,
+    /// Insights queries in flight: id → the query and the rows of the pages read so far.
+    queries: Mutex<HashMap<String, (InsightsQuery, QueryResults)>>,
 }
 
 impl Recorder {
@@ -29,6 +36,7 @@ impl Recorder {
         Recorder {
             inner,
             incident: Mutex::new(incident),
+            queries: Mutex::new(HashMap::new()),
         }
     }
 
@@ -40,6 +48,10 @@ impl Recorder {
     }
 
     fn record_error(&self, call: &str, key: &str, error: &SourceError) {
+        // A throttled call was retried: the retry's answer is what the run used.
+        if error.is_transient() {
+            return;
+        }
         self.with(|i| {
             i.errors.push(RecordedError {
                 call: call.into(),
@@ -134,6 +146,78 @@ impl Source for Recorder {
             // Empty series are kept too: "this metric had no data" is part of the incident.
             Ok(series) => self.with(|i| i.metrics.extend(series.iter().cloned())),
             Err(e) => self.record_error("metric_data", "", e),
+        }
+        r
+    }
+
+    async fn function_config(&self, name: &str) -> Result<FunctionConfig, SourceError> {
+        let r = self.inner.function_config(name).await;
+        match &r {
+            Ok(c) => self
+                .with(|i| i.functions.insert(name.to_string(), c.clone()))
+                .map_or((), drop),
+            Err(e) => self.record_error("function_config", name, e),
+        }
+        r
+    }
+
+    async fn filter_log_events(
+        &self,
+        filter: &LogFilter,
+        next_token: Option<&str>,
+    ) -> Result<LogPage, SourceError> {
+        let r = self.inner.filter_log_events(filter, next_token).await;
+        match &r {
+            Ok(page) => self.with(|i| {
+                i.logs
+                    .entry(filter.group.clone())
+                    .or_default()
+                    .extend(page.events.iter().cloned())
+            }),
+            Err(e) => self.record_error("filter_log_events", &filter.group, e),
+        }
+        r
+    }
+
+    async fn start_query(&self, query: &InsightsQuery) -> Result<String, SourceError> {
+        let r = self.inner.start_query(query).await;
+        match &r {
+            Ok(id) => {
+                let mut q = self.queries.lock().unwrap_or_else(PoisonError::into_inner);
+                q.insert(id.clone(), (query.clone(), QueryResults::default()));
+            }
+            Err(e) => self.record_error("start_query", "", e),
+        }
+        r
+    }
+
+    async fn query_results(
+        &self,
+        query_id: &str,
+        next_token: Option<&str>,
+    ) -> Result<QueryResults, SourceError> {
+        let r = self.inner.query_results(query_id, next_token).await;
+        if let Ok(res) = &r {
+            let done = {
+                let mut q = self.queries.lock().unwrap_or_else(PoisonError::into_inner);
+                let finished = match q.get_mut(query_id) {
+                    Some((_, acc)) if res.is_terminal() => {
+                        acc.status = res.status.clone();
+                        acc.records_matched = res.records_matched;
+                        acc.rows.extend(res.rows.iter().cloned());
+                        res.next_token.is_none()
+                    }
+                    _ => false,
+                };
+                if finished {
+                    q.remove(query_id)
+                } else {
+                    None
+                }
+            };
+            if let Some((query, results)) = done {
+                self.with(|i| i.insights.push(RecordedQuery { query, results }));
+            }
         }
         r
     }

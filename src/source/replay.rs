@@ -6,6 +6,12 @@
 //! "authorizers": {...}, "metrics": [{"query": {...}, "points": [[time, value], ...]}],
 //! "errors": [{"call", "key", "error"}]}`. A metric that is not in the file has no datapoints,
 //! exactly as CloudWatch answers for a metric that does not exist.
+//!
+//! The log-reading commands add `"functions": {name: {name, log_group, log_format,
+//! memory_mb, timeout_s, runtime, snap_start}}`, `"logs": {group: [{"timestamp", "stream",
+//! "message"}]}` and `"insights": [{"query": {...}, "results": {...}}]`. Replayed
+//! `FilterLogEvents` answers the group's events inside the window (the recording already holds
+//! only what the filter pattern let through); a group that is not in the file does not exist.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -16,7 +22,10 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::{Source, SourceError};
-use crate::model::{ApiSummary, Authorizer, MetricQuery, Route, Series, StageInfo, Window};
+use crate::model::{
+    ApiSummary, Authorizer, FunctionConfig, InsightsQuery, LogEvent, LogFilter, LogPage,
+    MetricQuery, QueryResults, Route, Series, StageInfo, Window,
+};
 
 /// The on-disk incident format (also what `--record` writes).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -40,15 +49,32 @@ pub struct Incident {
     pub authorizers: BTreeMap<String, Vec<Authorizer>>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub metrics: Vec<Series>,
+    /// Lambda function configurations, by function name.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub functions: BTreeMap<String, FunctionConfig>,
+    /// Log events by log group, oldest first.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub logs: BTreeMap<String, Vec<LogEvent>>,
+    /// Logs Insights queries and their final results.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub insights: Vec<RecordedQuery>,
     /// Calls that failed when recorded, replayed as the same error.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<RecordedError>,
 }
 
+/// A Logs Insights query and what it returned (all pages, in order).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RecordedQuery {
+    pub query: InsightsQuery,
+    pub results: QueryResults,
+}
+
 /// A call that failed while recording.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RecordedError {
-    /// `list_apis`, `stages`, `routes`, `authorizers`, `metric_data`.
+    /// `list_apis`, `stages`, `routes`, `authorizers`, `metric_data`, `function_config`
+    /// (key: function name), `filter_log_events` (key: log group), `start_query`.
     pub call: String,
     /// The API id the call was about (empty for region-wide calls).
     #[serde(default)]
@@ -79,6 +105,9 @@ pub struct ReplaySource {
     incident: Incident,
     index: BTreeMap<MetricQuery, usize>,
 }
+
+/// Replayed `FilterLogEvents` pages hold at most this many events (AWS: 10,000 or 1 MB).
+const REPLAY_PAGE: usize = 10_000;
 
 impl ReplaySource {
     pub fn new(incident: Incident) -> Self {
@@ -173,5 +202,86 @@ impl Source for ReplaySource {
                 }
             })
             .collect())
+    }
+
+    async fn function_config(&self, name: &str) -> Result<FunctionConfig, SourceError> {
+        if let Some(e) = self.incident.error_for("function_config", name) {
+            return Err(e);
+        }
+        self.incident
+            .functions
+            .get(name)
+            .cloned()
+            .ok_or_else(|| SourceError::NotFound {
+                what: format!("Lambda function {name}"),
+            })
+    }
+
+    async fn filter_log_events(
+        &self,
+        filter: &LogFilter,
+        next_token: Option<&str>,
+    ) -> Result<LogPage, SourceError> {
+        if let Some(e) = self.incident.error_for("filter_log_events", &filter.group) {
+            return Err(e);
+        }
+        let Some(events) = self.incident.logs.get(&filter.group) else {
+            return Err(SourceError::NotFound {
+                what: format!("log group {}", filter.group),
+            });
+        };
+        let skip: usize = match next_token {
+            None => 0,
+            Some(t) => t.parse().map_err(|_| SourceError::Service {
+                action: "logs:FilterLogEvents".into(),
+                code: "InvalidParameterException".into(),
+                message: format!("invalid next token {t:?}"),
+            })?,
+        };
+        let mut matching = events
+            .iter()
+            .filter(|e| filter.window.contains(e.timestamp))
+            .skip(skip);
+        let page: Vec<LogEvent> = matching.by_ref().take(REPLAY_PAGE).cloned().collect();
+        let more = matching.next().is_some();
+        Ok(LogPage {
+            next_token: more.then(|| (skip + page.len()).to_string()),
+            events: page,
+        })
+    }
+
+    async fn start_query(&self, query: &InsightsQuery) -> Result<String, SourceError> {
+        if let Some(e) = self.incident.error_for("start_query", "") {
+            return Err(e);
+        }
+        self.incident
+            .insights
+            .iter()
+            .position(|r| r.query.groups == query.groups && r.query.query == query.query)
+            .map(|i| format!("replay-{i}"))
+            .ok_or_else(|| SourceError::NotRecorded {
+                what: format!(
+                    "a Logs Insights query over {} (record with the same flags, or use --engine filter)",
+                    query.groups.join(", ")
+                ),
+            })
+    }
+
+    async fn query_results(
+        &self,
+        query_id: &str,
+        _next_token: Option<&str>,
+    ) -> Result<QueryResults, SourceError> {
+        query_id
+            .strip_prefix("replay-")
+            .and_then(|i| i.parse::<usize>().ok())
+            .and_then(|i| self.incident.insights.get(i))
+            .map(|r| QueryResults {
+                next_token: None,
+                ..r.results.clone()
+            })
+            .ok_or_else(|| SourceError::NotRecorded {
+                what: format!("Logs Insights query {query_id}"),
+            })
     }
 }

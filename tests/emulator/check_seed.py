@@ -24,7 +24,7 @@ from botocore.config import Config
 HERE = os.path.dirname(os.path.abspath(__file__))
 REGIONS = {"backend-slow": "us-east-2", "cold-start": "us-west-1", "gateway-overhead": "us-west-2",
            "healthy": "eu-west-1", "no-metrics": "eu-west-2", "http-api": "eu-central-1",
-           "bench-50": "ap-southeast-1"}
+           "bench-50": "ap-southeast-1", "cold-start-logs": "ap-south-1"}
 FAILS = []
 
 
@@ -43,6 +43,21 @@ class Reader:
         self.gw2 = s.client("apigatewayv2", endpoint_url=endpoint, config=cfg)
         self.lam = s.client("lambda", endpoint_url=endpoint, config=cfg)
         self.cw = s.client("cloudwatch", endpoint_url=endpoint, config=cfg)
+        self.logs = s.client("logs", endpoint_url=endpoint, config=cfg)
+
+    def log_messages(self, group, pattern=""):
+        """Every message of a log group, following nextToken (FilterLogEvents)."""
+        out, token, pages = [], None, 0
+        while True:
+            kw = {"logGroupName": group, "filterPattern": pattern}
+            if token:
+                kw["nextToken"] = token
+            r = self.logs.filter_log_events(**kw)
+            pages += 1
+            out += [e["message"] for e in r["events"]]
+            token = r.get("nextToken")
+            if not token:
+                return out
 
     def series(self, out, ns, name, dims, stat, minutes=None):
         """{minute k before now: value} for one metric/stat over the seeded window."""
@@ -112,6 +127,30 @@ def gw_dims(out, method=None, resource=None):
         return d + [("Route", resource)] if resource else d
     d = [("ApiName", out["api_name"]), ("Stage", "prod")]
     return d + [("Method", method), ("Resource", resource)] if method else d
+
+
+def check_logs(rd, out):
+    """cold-start-logs: the log groups hold what the scenario promises, and the proxy applies
+    OR filter patterns."""
+    g = out["log_groups"]
+    cold = rd.log_messages(g[out["log_functions"][0]], '?"REPORT"')
+    check(len(cold) == 45 * 12, "coldstart-fn: 540 REPORT lines through ?\"REPORT\"", str(len(cold)))
+    every = rd.log_messages(g[out["log_functions"][0]])
+    check(len(every) > len(cold), "no pattern: START/END/app lines too", f"{len(every)} vs {len(cold)}")
+    inits = [m for m in cold if "Init Duration" in m]
+    check(len(inits) >= 7 * 8, "coldstart-fn: the burst's cold starts", str(len(inits)))
+    check(any("\nXRAY TraceId: 1-" in m for m in cold), "coldstart-fn: XRAY after an embedded newline")
+    steady = rd.log_messages(g[out["log_functions"][1]], '?"REPORT"')
+    check(all("ms \tMemory Size" in m for m in steady), "steady-fn: 100 ms-era Billed Duration (space before TAB)")
+    sym = "\n".join(rd.log_messages(g[out["log_functions"][2]], '?"REPORT" ?"INIT_REPORT" ?"Task timed out" ?"INIT_START"'))
+    for what in ("Status: error", "Status: timeout", "Task timed out after 3.00 seconds", "python:3.12.v41",
+                 "Max Memory Used: 128 MB", "signal: killed"):
+        check(what in sym, f"symptoms-fn: {what}")
+    snap = rd.log_messages(g[out["log_functions"][3]], '?"platform.report"')
+    check(snap and all(m.startswith('{"time"') for m in snap), "snapstart-fn: JSON platform records", str(len(snap)))
+    check(any("restoreDurationMs" in m for m in snap), "snapstart-fn: restoreDurationMs")
+    cfg = rd.lam.get_function_configuration(FunctionName=out["log_functions"][3])
+    check(cfg.get("LoggingConfig", {}).get("LogGroup") == g[out["log_functions"][3]], "snapstart-fn: stubbed LoggingConfig")
 
 
 def check_scenario(rd, name, out):
@@ -257,6 +296,8 @@ def main():
         if a.json:
             print("       " + lines[-1])
         check_scenario(Reader(a.endpoint, region), name, out)
+        if name == "cold-start-logs":
+            check_logs(Reader(a.endpoint, region), out)
     print(f"{'FAILED: ' + str(len(FAILS)) if FAILS else 'all checks passed'}")
     return 1 if FAILS else 0
 

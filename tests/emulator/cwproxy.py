@@ -14,6 +14,13 @@ What it does
   * Every other request is passed to moto byte for byte.
   * Lambda GetAccountSettings and the provisioned-concurrency operations, which
     moto lacks, are answered by configurable stubs.
+  * CloudWatch Logs FilterLogEvents: OR filter patterns (`?"REPORT" ?"INIT_START"`),
+    which moto treats as "match everything", are applied here to each page moto returns
+    (so pages may come back empty with a nextToken, as on AWS); an optional page size
+    makes moto paginate small logs.
+  * CloudWatch Logs Insights (moto does not evaluate queries): StartQuery and
+    GetQueryResults are answered from canned answers set per region (/__logs/insights);
+    every StartQuery is recorded for the test to inspect.
 
 Usage:  cwproxy.py [--rtt-ms N] LISTEN_PORT MOTO_URL
         e.g. cwproxy.py --rtt-ms 20 5001 http://127.0.0.1:5000
@@ -43,8 +50,19 @@ Control endpoints (JSON in, JSON out; never logged, never delayed)
                                    "body": {...}} canned REST answer; DELETE clears.
   POST   /__rtt                    {"rtt_ms": N} change the global latency.
   GET    /__metrics                summary of the metric store.
+  POST   /__logs/page-size         {"limit": N}: FilterLogEvents asks moto for at most N
+                                   events a page (0 = the caller's limit). GET shows.
+  POST   /__logs/insights          {"region": "us-east-1", "answers": [{"match": "substring
+                                   of the query", "status": "Complete", "running_polls": 1,
+                                   "page_size": 0, "rows": [[{"field": "@log", "value":
+                                   "..."}, ...], ...], "records_matched": 12}]} canned
+                                   answers for that region (StartQuery picks the first
+                                   answer whose "match" is in the query string; no answer:
+                                   status Complete with no rows). GET ?region= lists the
+                                   StartQuery requests seen ({"queries": [...]}); DELETE
+                                   clears.
   POST   /__reset                  clear metrics, faults, calls, stubs, lambda
-                                   settings, and POST moto's /moto-api/reset.
+                                   settings, logs settings, and POST moto's /moto-api/reset.
 """
 import argparse
 import base64
@@ -95,6 +113,8 @@ CALLS = []           # call log
 STUBS = []           # user stubs (POST /__stubs)
 LAMBDA_SETTINGS = {}  # explicit GetAccountSettings values
 PROVISIONED = {}     # function name -> [ProvisionedConcurrencyConfigListItem]
+LOGS_PAGE = [0]      # FilterLogEvents page size forced on moto (0 = off)
+INSIGHTS = {}        # region -> {"answers": [...], "queries": [...], "running": {id: state}}
 
 # --------------------------------------------------------------------------- errors
 
@@ -1052,6 +1072,11 @@ class H(BaseHTTPRequestHandler):
                 if proto == "cbor":
                     return self._cbor_via_moto(op, body, region)
                 return self._passthrough(self._raw_body)
+            if proto == "json" and service == "logs" and op == "FilterLogEvents":
+                return self._filter_log_events(body)
+            if proto == "json" and service == "logs" and op in ("StartQuery", "GetQueryResults"):
+                if self._insights(op, body, region):
+                    return
             if proto == "rest":
                 if self._stub(path):
                     return
@@ -1212,6 +1237,69 @@ class H(BaseHTTPRequestHandler):
                 self._json(202, {k: v for k, v in item.items() if k != "FunctionArn"})
         return True
 
+    # ---- CloudWatch Logs
+    def _filter_log_events(self, body):
+        """moto matches every event for OR patterns (`?a ?b`); apply them to moto's page."""
+        try:
+            req = json.loads(body or b"{}")
+        except ValueError:
+            return self._passthrough(body)
+        pattern = req.get("filterPattern") or ""
+        terms = or_terms(pattern)
+        if terms is not None:
+            req.pop("filterPattern", None)
+        with _lock:
+            page = LOGS_PAGE[0]
+        if page:
+            req["limit"] = min(int(req.get("limit") or 10000), page)
+        if terms is None and not page:
+            return self._passthrough(body)
+        headers = {k: v for k, v in self.headers.items() if k.lower() not in ("connection", "content-length")}
+        new_body = json.dumps(req).encode()
+        try:
+            status, rh, data = moto_request(self.command, self.path, new_body, headers)
+        except Exception as e:
+            return self._send(502, {"Content-Type": "text/plain"}, f"cwproxy: upstream error {e!r}".encode())
+        out = {k: v for k, v in rh if k.lower() not in ("content-length", "transfer-encoding", "connection", "server", "date")}
+        if status == 200 and terms is not None:
+            resp = json.loads(data or b"{}")
+            resp["events"] = [e for e in resp.get("events", []) if any(t in e.get("message", "") for t in terms)]
+            data = json.dumps(resp).encode()
+        self._send(status, out, data)
+
+    def _insights(self, op, body, region):
+        req = json.loads(body or b"{}")
+        with _lock:
+            st = INSIGHTS.setdefault(region, {"answers": [], "queries": [], "running": {}})
+            if op == "StartQuery":
+                q = req.get("queryString", "")
+                st["queries"].append(req)
+                ans = next((a for a in st["answers"] if a.get("match", "") in q), None)
+                qid = str(uuid.uuid4())
+                st["running"][qid] = {"answer": ans or {"rows": []}, "polls": 0}
+                self._json(200, {"queryId": qid})
+                return True
+            run = st["running"].get(req.get("queryId", ""))
+            if run is None:
+                self._json(400, {"__type": "ResourceNotFoundException", "message": "no such query"},
+                           {"x-amzn-ErrorType": "ResourceNotFoundException"})
+                return True
+            ans = run["answer"]
+            run["polls"] += 1
+            if run["polls"] <= int(ans.get("running_polls", 0)):
+                self._json(200, {"status": "Running", "results": []})
+                return True
+            rows = ans.get("rows", [])
+            size = int(ans.get("page_size", 0)) or max(1, len(rows))
+            start = int(req.get("nextToken") or 0)
+            out = {"status": ans.get("status", "Complete"), "results": rows[start:start + size],
+                   "statistics": {"recordsMatched": float(ans.get("records_matched", len(rows))),
+                                  "recordsScanned": float(len(rows)), "bytesScanned": 0.0}}
+            if start + size < len(rows):
+                out["nextToken"] = str(start + size)
+            self._json(200, out)
+            return True
+
     # ---- pass-through
     def _passthrough(self, body):
         headers = {k: v for k, v in self.headers.items() if k.lower() != "connection"}
@@ -1277,6 +1365,24 @@ class H(BaseHTTPRequestHandler):
                 elif cmd == "POST":
                     STUBS.insert(0, data)
                 return self._json(200, list(STUBS))
+        if p == "/__logs/page-size":
+            with _lock:
+                if cmd == "POST":
+                    LOGS_PAGE[0] = int(data.get("limit", 0))
+                return self._json(200, {"limit": LOGS_PAGE[0]})
+        if p == "/__logs/insights":
+            qs = urllib.parse.parse_qs(query)
+            with _lock:
+                if cmd == "DELETE":
+                    INSIGHTS.clear()
+                    return self._json(200, {})
+                if cmd == "POST":
+                    st = INSIGHTS.setdefault(data["region"], {"answers": [], "queries": [], "running": {}})
+                    st["answers"] = list(data.get("answers") or [])
+                    return self._json(200, {"answers": len(st["answers"])})
+                region = qs.get("region", [""])[0]
+                st = INSIGHTS.get(region, {"queries": []})
+                return self._json(200, {"queries": list(st["queries"])})
         if p == "/__rtt":
             if cmd == "POST":
                 RTT_MS[0] = float(data.get("rtt_ms", 0))
@@ -1289,7 +1395,8 @@ class H(BaseHTTPRequestHandler):
         if p == "/__reset":
             with _lock:
                 STORE.clear(); FAULTS.clear(); CALLS.clear(); STUBS.clear()
-                LAMBDA_SETTINGS.clear(); PROVISIONED.clear()
+                LAMBDA_SETTINGS.clear(); PROVISIONED.clear(); INSIGHTS.clear()
+                LOGS_PAGE[0] = 0
             try:
                 st, _, _ = moto_request("POST", "/moto-api/reset", b"", {}, timeout=30)
             except Exception as e:
@@ -1298,6 +1405,17 @@ class H(BaseHTTPRequestHandler):
         return self._json(404, {"error": f"unknown control endpoint {path}"})
 
     do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = do_OPTIONS = _handle
+
+
+def or_terms(pattern):
+    """The terms of a CloudWatch Logs OR pattern (`?"a b" ?c`), or None for anything else."""
+    pattern = pattern.strip()
+    if not pattern.startswith("?"):
+        return None
+    terms = []
+    for m in re.finditer(r'\?\s*(?:"((?:[^"\\]|\\.)*)"|(\S+))', pattern):
+        terms.append(m.group(1) if m.group(1) is not None else m.group(2))
+    return terms or None
 
 
 def take_fault(service, op, path):

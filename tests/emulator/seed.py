@@ -45,6 +45,25 @@ method settings */* logging INFO + metrics enabled, per-method metrics):
   bench-50          bench-api: /r00../r49, each GET -> Lambda proxy to bench-fn-(i % 10),
                     detailed metrics, per-method metrics for each, 60 minutes. bench-fn-7's
                     resources (r07, r17, ...) have the backend-slow peak, the rest is healthy.
+  cold-start-logs   The cold-start API (coldstart-logs-api -> coldstart-fn, metrics as in
+                    cold-start) plus 45 minutes of Lambda logs (START/END/app/REPORT/INIT_*
+                    lines in realistic formats) for four functions:
+                      coldstart-fn  text format, 1 ms billing (INIT billed since 2025-08), an
+                                    XRAY half after an embedded newline on some REPORTs; 0-1
+                                    cold starts a minute, 8-11 a minute with Init Duration
+                                    1.8-2.6 s at k = 24..18 (the IntegrationLatency peak).
+                      steady-fn     text format, 100 ms-era billing (and the old space before
+                                    the TAB), a cold start every few minutes: quiet.
+                      symptoms-fn   text format: runtime version python:3.12.v40 -> v41 at
+                                    k = 20, an OOM REPORT (Max Memory Used = Memory Size +
+                                    signal: killed) at k = 15, INIT_REPORT Status: error (k = 12)
+                                    and Status: timeout (k = 11), Task timed out at k = 8 and 7,
+                                    and a REPORT line truncated mid-number.
+                      snapstart-fn  JSON log format in the custom log group
+                                    /aws/lambda-custom/snapstart-fn (a cwproxy stub answers
+                                    GetFunctionConfiguration with that LoggingConfig and
+                                    SnapStart on), platform.restoreStart/restoreReport and
+                                    platform.report with restoreDurationMs: quiet.
 
 --suffix S appends "-S" to the API and function names (for tests that seed one scenario
 twice into the same region). Lambda functions and the IAM role are reused if they exist.
@@ -108,6 +127,7 @@ class Aws:
         self.apigw = mk("apigateway")
         self.apigw2 = mk("apigatewayv2")
         self.cw = mk("cloudwatch")
+        self.logs = mk("logs")
 
 
 def zip_bytes(source):
@@ -615,6 +635,218 @@ def seed_bench(aws, args):
     return rest_result(args, api_id, api_name, fns, resources, [], m, minutes)
 
 
+# --------------------------------------------------------------------------- Lambda logs
+
+LOG_MINUTES = 45
+
+
+class Logs:
+    """Collects log events per (group, stream) and sends them with PutLogEvents."""
+
+    def __init__(self):
+        self.events = {}
+
+    def add(self, group, stream, t_ms, message):
+        self.events.setdefault((group, stream), []).append({"timestamp": int(t_ms), "message": message})
+
+    def count(self):
+        return sum(len(v) for v in self.events.values())
+
+    def send(self, aws):
+        groups = sorted({g for g, _ in self.events})
+        for g in groups:
+            try:
+                aws.logs.create_log_group(logGroupName=g)
+            except ClientError as e:
+                if e.response["Error"]["Code"] != "ResourceAlreadyExistsException":
+                    raise
+        for (g, s), evs in sorted(self.events.items()):
+            try:
+                aws.logs.create_log_stream(logGroupName=g, logStreamName=s)
+            except ClientError as e:
+                if e.response["Error"]["Code"] != "ResourceAlreadyExistsException":
+                    raise
+            evs.sort(key=lambda e: e["timestamp"])
+            for i in range(0, len(evs), 5000):
+                aws.logs.put_log_events(logGroupName=g, logStreamName=s, logEvents=evs[i:i + 5000])
+
+
+class LambdaLogWriter:
+    """Writes one function's invocations the way Lambda does (text or JSON log format)."""
+
+    def __init__(self, logs, rng, group, now, region, json_format=False, memory=256, version=40):
+        self.logs, self.rng, self.group, self.now = logs, rng, group, now
+        self.region, self.json, self.memory, self.version = region, json_format, memory, version
+        self.stream = None
+        self.streams = 0
+
+    def hexid(self, n):
+        return "".join(self.rng.choice("0123456789abcdef") for _ in range(n))
+
+    def rid(self):
+        return f"{self.hexid(8)}-{self.hexid(4)}-4{self.hexid(3)}-a{self.hexid(3)}-{self.hexid(12)}"
+
+    def new_environment(self, t_ms):
+        self.streams += 1
+        day = time.strftime("%Y/%m/%d", time.gmtime(t_ms / 1000))
+        self.stream = f"{day}/[$LATEST]{self.hexid(32)}"
+
+    def put(self, t_ms, message):
+        if self.stream is None:
+            self.new_environment(t_ms)
+        self.logs.add(self.group, self.stream, t_ms, message)
+
+    def iso(self, t_ms):
+        return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(t_ms / 1000)) + ".%03dZ" % (int(t_ms) % 1000)
+
+    def invoke(self, t_ms, duration, init=None, used=None, billing="1ms", xray=False, restore=None,
+               extra_after=None, report_suffix="", app=True):
+        """One invocation: [INIT_START|RESTORE_START], START, an app line, END, REPORT."""
+        rid = self.rid()
+        used = used if used is not None else self.rng.randint(60, 95)
+        if init is not None or restore is not None:
+            self.new_environment(t_ms)
+            runtime = f"python:3.12.v{self.version}"
+            arn = f"arn:aws:lambda:{self.region}::runtime:{self.hexid(64)}"
+            if self.json:
+                kind = "platform.restoreStart" if restore is not None else "platform.initStart"
+                self.put(t_ms, json.dumps({"time": self.iso(t_ms), "type": kind, "record": {
+                    "initializationType": "on-demand", "phase": "snap-start" if restore is not None else "init",
+                    "runtimeVersion": runtime, "runtimeVersionArn": arn, "functionName": self.group.rsplit("/", 1)[-1],
+                    "functionVersion": "$LATEST", "instanceId": self.stream,
+                    "instanceMaxMemory": self.memory * 1024 * 1024}}, separators=(",", ":")))
+                if restore is not None:
+                    self.put(t_ms + restore, json.dumps({"time": self.iso(t_ms + restore), "type": "platform.restoreReport",
+                                                         "record": {"status": "success", "metrics": {"durationMs": restore}}},
+                                                        separators=(",", ":")))
+            else:
+                self.put(t_ms, f"INIT_START Runtime Version: {runtime}\tRuntime Version ARN: {arn}")
+        start = t_ms + (init or restore or 0)
+        end = start + duration
+        if self.json:
+            self.put(start, json.dumps({"time": self.iso(start), "type": "platform.start",
+                                        "record": {"requestId": rid, "version": "$LATEST"}}, separators=(",", ":")))
+            if app:
+                self.put(start + 1, json.dumps({"timestamp": self.iso(start + 1), "level": "INFO", "requestId": rid,
+                                                "message": "processing order"}, separators=(",", ":")))
+            metrics = {"durationMs": round(duration, 2), "billedDurationMs": math.ceil(duration + (restore or 0)),
+                       "memorySizeMB": self.memory, "maxMemoryUsedMB": used}
+            if init is not None:
+                metrics["initDurationMs"] = round(init, 3)
+            if restore is not None:
+                metrics["restoreDurationMs"] = round(restore, 2)
+            self.put(end, json.dumps({"time": self.iso(end), "type": "platform.report",
+                                      "record": {"requestId": rid, "metrics": metrics, "status": "success"}},
+                                     separators=(",", ":")))
+            return rid
+        self.put(start, f"START RequestId: {rid} Version: $LATEST")
+        if app:
+            self.put(start + 1, f"{self.iso(start + 1)}\t{rid}\tINFO\tprocessing order {self.hexid(6)}")
+        for line in (extra_after or []):
+            self.put(end, line.replace("{rid}", rid).replace("{iso}", self.iso(end)))
+        self.put(end, f"END RequestId: {rid}")
+        if billing == "100ms":
+            billed = f"Billed Duration: {int(math.ceil(duration / 100.0) * 100)} ms \t"
+        else:
+            # INIT has been billed since 2025-08 for managed runtimes.
+            billed = f"Billed Duration: {math.ceil(duration + (init or 0))} ms\t"
+        rep = (f"REPORT RequestId: {rid}\tDuration: {duration:.2f} ms\t{billed}"
+               f"Memory Size: {self.memory} MB\tMax Memory Used: {used} MB\t")
+        if init is not None:
+            rep += f"Init Duration: {init:.2f} ms\t"
+        if xray:
+            rep += f"\nXRAY TraceId: 1-{self.hexid(8)}-{self.hexid(24)}\tSegmentId: {self.hexid(16)}\tSampled: true\t"
+        rep += report_suffix.replace("{rid}", rid)
+        self.put(end, rep + "\n")
+        return rid
+
+
+def stub_function_config(endpoint, name, config):
+    """GetFunctionConfiguration answered by cwproxy (moto has no LoggingConfig/SnapStart)."""
+    stub = {"method": "GET", "path": f"^/2015-03-31/functions/{name}(%3A[^/]*)?/configuration$",
+            "status": 200, "body": config}
+    req = urllib.request.Request(endpoint.rstrip("/") + "/__stubs", data=json.dumps(stub).encode(),
+                                 method="POST", headers={"Content-Type": "application/json"})
+    with urllib.request.build_opener(urllib.request.ProxyHandler({})).open(req, timeout=10) as r:
+        r.read()
+    return stub
+
+
+def seed_cold_start_logs(aws, args):
+    out = seed_rest_orders(aws, args, args.api_name or f"coldstart-logs-api{args.sfx}", f"coldstart-fn{args.sfx}",
+                           minute_cold, minutes=30)
+    role = ensure_role(aws)
+    names = {"coldstart": f"coldstart-fn{args.sfx}", "steady": f"steady-fn{args.sfx}",
+             "symptoms": f"symptoms-fn{args.sfx}", "snapstart": f"snapstart-fn{args.sfx}"}
+    arns = {names["coldstart"]: out["function_arns"][names["coldstart"]]}
+    for key in ("steady", "symptoms", "snapstart"):
+        arns[names[key]] = ensure_function(aws, names[key], role, memory=128 if key == "symptoms" else 256,
+                                           timeout=3 if key == "symptoms" else 10)
+    snap_group = f"/aws/lambda-custom/{names['snapstart']}"
+    out["stubs"] = [stub_function_config(args.endpoint, names["snapstart"], {
+        "FunctionName": names["snapstart"], "FunctionArn": arns[names["snapstart"]], "Runtime": "java21",
+        "MemorySize": 512, "Timeout": 15, "Handler": "example.Handler::handleRequest",
+        "LoggingConfig": {"LogFormat": "JSON", "LogGroup": snap_group, "ApplicationLogLevel": "INFO",
+                          "SystemLogLevel": "INFO"},
+        "SnapStart": {"ApplyOn": "PublishedVersions", "OptimizationStatus": "On"}})]
+    logs = Logs()
+    now_ms = args.now * 1000
+    rng = random.Random(f"{args.scenario}:logs:{args.now}")
+    w = {k: LambdaLogWriter(logs, rng, f"/aws/lambda/{n}", now_ms, args.region, memory=128 if k == "symptoms" else 256)
+         for k, n in names.items() if k != "snapstart"}
+    w["snapstart"] = LambdaLogWriter(logs, rng, snap_group, now_ms, args.region, json_format=True, memory=512)
+    for k in range(LOG_MINUTES, 0, -1):
+        t0 = now_ms - 60_000 * k
+        # coldstart-fn: 12 invocations a minute; a burst of cold starts during the peak.
+        cold = rng.randint(8, 11) if k in PEAK_KS else (1 if rng.random() < 0.35 else 0)
+        for i in range(12):
+            t = t0 + i * 4_900 + rng.randint(0, 300)
+            init = (rng.uniform(1800, 2600) if k in PEAK_KS else rng.uniform(280, 360)) if i < cold else None
+            w["coldstart"].invoke(t, rng.uniform(60, 110), init=init, xray=(i % 4 == 0))
+        # steady-fn: 10 a minute, 100 ms-era billing, a cold start every few minutes.
+        for i in range(10):
+            t = t0 + i * 5_800 + rng.randint(0, 300)
+            init = rng.uniform(180, 230) if (i == 0 and k % 6 == 0) else None
+            w["steady"].invoke(t, rng.uniform(15, 45), init=init, billing="100ms", app=(i % 2 == 0))
+        # symptoms-fn: 6 a minute, and one symptom after another.
+        s = w["symptoms"]
+        if k == 20:
+            s.version = 41
+        for i in range(6):
+            t = t0 + i * 9_500 + rng.randint(0, 300)
+            init = rng.uniform(250, 330) if (i == 0 and (k % 10 == 0 or k in (20, 19))) else None
+            if k == 15 and i == 2:
+                s.invoke(t, 1480.5, used=128, report_suffix="\nRequestId: {rid} Error: Runtime exited with error: signal: killed\nRuntime.ExitError")
+            elif k == 12 and i == 1:
+                s.new_environment(t)
+                s.put(t, f"INIT_START Runtime Version: python:3.12.v{s.version}\tRuntime Version ARN: arn:aws:lambda:{args.region}::runtime:{s.hexid(64)}")
+                s.put(t + 5, f"{s.iso(t + 5)}\tundefined\tERROR\tUncaught Exception \t{{\"errorType\":\"Runtime.ImportModuleError\",\"errorMessage\":\"Unable to import module 'index': No module named 'requests'\"}}")
+                s.put(t + 229, "INIT_REPORT Init Duration: 229.04 ms\tPhase: init\tStatus: error\tError Type: Runtime.ImportModuleError")
+            elif k == 11 and i == 1:
+                s.new_environment(t)
+                s.put(t, f"INIT_START Runtime Version: python:3.12.v{s.version}\tRuntime Version ARN: arn:aws:lambda:{args.region}::runtime:{s.hexid(64)}")
+                s.put(t + 9999, "INIT_REPORT Init Duration: 9999.56 ms\tPhase: init\tStatus: timeout")
+            elif k in (8, 7) and i == 3:
+                s.invoke(t, 3003.15, extra_after=["{iso} {rid} Task timed out after 3.00 seconds"])
+            elif k == 5 and i == 4:
+                # A truncated event: cut inside the Max Memory Used value.
+                s.put(t, f"REPORT RequestId: {s.rid()}\tDuration: 41.20 ms\tBilled Duration: 42 ms\tMemory Size: 128 MB\tMax Memory Used: 7")
+            else:
+                s.invoke(t, rng.uniform(30, 80), init=init)
+        # snapstart-fn: JSON format, SnapStart restores now and then.
+        for i in range(6):
+            t = t0 + i * 9_700 + rng.randint(0, 300)
+            restore = rng.uniform(380, 460) if (i == 0 and k % 5 == 0) else None
+            w["snapstart"].invoke(t, rng.uniform(20, 60), restore=restore)
+    logs.send(aws)
+    out["scenario"] = args.scenario
+    out["log_functions"] = [names[k] for k in ("coldstart", "steady", "symptoms", "snapstart")]
+    out["log_groups"] = {n: (snap_group if k == "snapstart" else f"/aws/lambda/{n}") for k, n in names.items()}
+    out["log_events"] = logs.count()
+    out["log_minutes"] = LOG_MINUTES
+    return out
+
+
 def run(args):
     aws = Aws(args.endpoint, args.region)
     s, sfx = args.scenario, args.sfx
@@ -635,10 +867,13 @@ def run(args):
         return seed_http(aws, args)
     if s == "bench-50":
         return seed_bench(aws, args)
+    if s == "cold-start-logs":
+        return seed_cold_start_logs(aws, args)
     raise SystemExit(f"unknown scenario {s!r}")
 
 
-SCENARIOS = ["backend-slow", "cold-start", "throttled", "gateway-overhead", "healthy", "no-metrics", "http-api", "bench-50"]
+SCENARIOS = ["backend-slow", "cold-start", "throttled", "gateway-overhead", "healthy", "no-metrics", "http-api", "bench-50",
+             "cold-start-logs"]
 
 
 def main(argv=None):
