@@ -34,4 +34,5 @@ pub mod progress;
 pub mod sanitize;
 pub mod source;
 pub mod tls;
+pub mod trace;
 pub mod window;
