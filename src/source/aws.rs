@@ -847,6 +847,33 @@ impl Source for AwsSource {
         })
     }
 
+    async fn log_groups(&self, prefix: &str) -> Result<Vec<String>, SourceError> {
+        let mut out = Vec::new();
+        let mut token: Option<String> = None;
+        loop {
+            let page = self
+                .logs
+                .describe_log_groups()
+                .log_group_name_prefix(prefix)
+                .set_next_token(token.clone())
+                .send()
+                .await
+                .map_err(|e| map_err("logs:DescribeLogGroups", prefix, e))?;
+            out.extend(
+                page.log_groups()
+                    .iter()
+                    .filter_map(|g| g.log_group_name().map(str::to_string)),
+            );
+            match page.next_token() {
+                Some(t) if !t.is_empty() && Some(t) != token.as_deref() => {
+                    token = Some(t.to_string())
+                }
+                _ => break,
+            }
+        }
+        Ok(out)
+    }
+
     async fn filter_log_events(
         &self,
         filter: &LogFilter,

@@ -51,6 +51,9 @@ pub trait Source: Send + Sync {
         filter: &LogFilter,
         next_token: Option<&str>,
     ) -> Result<LogPage, SourceError>;
+    /// Names of the log groups starting with `prefix` (`logs:DescribeLogGroups`), e.g. every
+    /// API Gateway execution-log group of the region.
+    async fn log_groups(&self, prefix: &str) -> Result<Vec<String>, SourceError>;
     /// Starts a Logs Insights query (`logs:StartQuery`); returns its id.
     async fn start_query(&self, query: &InsightsQuery) -> Result<String, SourceError>;
     /// The status and one page of rows of a query (`logs:GetQueryResults`).

@@ -161,6 +161,20 @@ impl Source for Recorder {
         r
     }
 
+    async fn log_groups(&self, prefix: &str) -> Result<Vec<String>, SourceError> {
+        let r = self.inner.log_groups(prefix).await;
+        match &r {
+            // A listed group with no recorded events still exists when replayed.
+            Ok(groups) => self.with(|i| {
+                for g in groups {
+                    i.logs.entry(g.clone()).or_default();
+                }
+            }),
+            Err(e) => self.record_error("log_groups", prefix, e),
+        }
+        r
+    }
+
     async fn filter_log_events(
         &self,
         filter: &LogFilter,

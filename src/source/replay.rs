@@ -217,6 +217,19 @@ impl Source for ReplaySource {
             })
     }
 
+    async fn log_groups(&self, prefix: &str) -> Result<Vec<String>, SourceError> {
+        if let Some(e) = self.incident.error_for("log_groups", prefix) {
+            return Err(e);
+        }
+        Ok(self
+            .incident
+            .logs
+            .keys()
+            .filter(|g| g.starts_with(prefix))
+            .cloned()
+            .collect())
+    }
+
     async fn filter_log_events(
         &self,
         filter: &LogFilter,
@@ -238,9 +251,11 @@ impl Source for ReplaySource {
                 message: format!("invalid next token {t:?}"),
             })?,
         };
+        let terms = quoted_terms(&filter.pattern);
         let mut matching = events
             .iter()
             .filter(|e| filter.window.contains(e.timestamp))
+            .filter(|e| terms.iter().all(|t| e.message.contains(t.as_str())))
             .skip(skip);
         let page: Vec<LogEvent> = matching.by_ref().take(REPLAY_PAGE).cloned().collect();
         let more = matching.next().is_some();
@@ -283,5 +298,35 @@ impl Source for ReplaySource {
             .ok_or_else(|| SourceError::NotRecorded {
                 what: format!("Logs Insights query {query_id}"),
             })
+    }
+}
+
+/// The terms of a filter pattern made only of quoted phrases (`"id" "Method completed"`), which
+/// CloudWatch ANDs. Other patterns (`?a ?b`, JSON or space-delimited forms) return no terms:
+/// the recording already holds only what they let through.
+fn quoted_terms(pattern: &str) -> Vec<String> {
+    let p = pattern.trim();
+    if !p.starts_with('"') {
+        return Vec::new();
+    }
+    let parts: Vec<&str> = p.split('"').collect();
+    // "a" "b" splits into ["", a, " ", b, ""]: odd positions are terms, even ones blanks.
+    if parts.iter().step_by(2).any(|gap| !gap.trim().is_empty()) {
+        return Vec::new();
+    }
+    parts.iter().skip(1).step_by(2).map(|t| t.to_string()).collect()
+}
+
+#[cfg(test)]
+mod pattern_tests {
+    use super::quoted_terms;
+
+    #[test]
+    fn quoted_terms_only_for_plain_quoted_patterns() {
+        assert_eq!(quoted_terms("\"286364ab-3a83\""), vec!["286364ab-3a83"]);
+        assert_eq!(quoted_terms("\"a b\" \"c\""), vec!["a b", "c"]);
+        assert!(quoted_terms("?\"a\" ?\"b\"").is_empty());
+        assert!(quoted_terms("{ $.level = \"ERROR\" }").is_empty());
+        assert!(quoted_terms("").is_empty());
     }
 }
