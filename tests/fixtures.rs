@@ -2,14 +2,14 @@
 //! real binary and text renderer: adding a fixture adds a snapshot. Set
 //! `INSTA_GLOB_FILTER=apigw-gateway-overhead/*` to iterate on one check.
 
-use crate::util::{fixture_api, gwdoctor};
+use crate::util::{fixture_args, gwdoctor};
 
 #[test]
 fn fixtures_render_as_snapshotted() {
     insta::glob!("../fixtures", "*/*.json", |path| {
-        let api = fixture_api(path);
         let out = gwdoctor()
-            .args(["latency", "--api", &api, "--replay"])
+            .args(fixture_args(path))
+            .arg("--replay")
             .arg(path)
             .output()
             .unwrap();

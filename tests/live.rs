@@ -11,7 +11,7 @@ use serde_json::Value;
 
 use crate::util::{emulator, gwdoctor};
 
-static FAULTS: RwLock<()> = RwLock::new(());
+pub(crate) static FAULTS: RwLock<()> = RwLock::new(());
 
 struct Seeded {
     api_id: String,

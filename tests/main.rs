@@ -15,3 +15,5 @@ mod registry;
 mod live;
 // `gwdoctor ssl` against TLS servers on 127.0.0.1.
 mod ssl;
+// `gwdoctor throttles`: replay contract, and the live path with many functions.
+mod throttles;

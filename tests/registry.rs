@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use gwdoctor::checks::{self, declarative};
 use serde_json::Value;
 
-use crate::util::{fixture_api, gwdoctor, root};
+use crate::util::{fixture_args, gwdoctor, root};
 
 #[test]
 fn ids_are_unique_kebab_case_and_documented() {
@@ -51,8 +51,8 @@ fn every_toml_in_checks_is_embedded() {
 #[test]
 fn readme_lists_every_check() {
     let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
-    for c in checks::registry(Vec::new()) {
-        let id = c.info().id;
+    for i in checks::catalog(&checks::registry(Vec::new())) {
+        let id = i.id;
         assert!(
             readme.contains(&format!("`{id}`")),
             "README does not list `{id}`"
@@ -60,24 +60,30 @@ fn readme_lists_every_check() {
     }
 }
 
-/// Each check the `latency` command runs has a fixture where it fires and one where it
-/// stays quiet, in its own fixtures/<id>/ folder.
+/// Each check the `latency` and `throttles` commands run has a fixture where it fires and
+/// one where it stays quiet, in its own fixtures/<id>/ folder. A fixture is replayed with its
+/// recorded `replay_args` (throttles), else as `latency --api <its API>`.
 #[test]
-fn each_latency_check_has_firing_and_quiet_fixtures() {
-    for c in checks::registry(Vec::new()) {
-        let info = c.info();
-        if !info.commands.iter().any(|x| x == "latency") {
+fn each_latency_and_throttles_check_has_firing_and_quiet_fixtures() {
+    let mut covered = BTreeSet::new();
+    for info in checks::catalog(&checks::registry(Vec::new())) {
+        if !info
+            .commands
+            .iter()
+            .any(|x| x == "latency" || x == "throttles")
+        {
             continue;
         }
+        covered.insert(info.commands[0].clone());
         let dir = root().join("fixtures").join(&info.id);
         let mut statuses = BTreeSet::new();
         for e in
             std::fs::read_dir(&dir).unwrap_or_else(|_| panic!("fixtures/{} is missing", info.id))
         {
             let p = e.unwrap().path();
-            let api = fixture_api(&p);
             let mut cmd = gwdoctor();
-            cmd.args(["latency", "--api", &api, "-o", "json", "--replay"])
+            cmd.args(fixture_args(&p))
+                .args(["-o", "json", "--replay"])
                 .arg(&p);
             if info.id == "apigw-client-path-latency" {
                 // The client's figure is part of that scenario: 2.6 s as the client saw it.
@@ -105,4 +111,9 @@ fn each_latency_check_has_firing_and_quiet_fixtures() {
             info.id
         );
     }
+    assert_eq!(
+        covered.into_iter().collect::<Vec<_>>(),
+        ["latency", "throttles"],
+        "both commands' checks are covered"
+    );
 }

@@ -35,6 +35,17 @@ pub fn fixture_api(path: &std::path::Path) -> String {
     v["apis"][0]["id"].as_str().unwrap().to_string()
 }
 
+/// The gwdoctor arguments that replay a fixture: its `replay_args` (recorded by
+/// `gwdoctor throttles --record`), else `latency --api <its first API>`.
+pub fn fixture_args(path: &std::path::Path) -> Vec<String> {
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    match v["replay_args"].as_array() {
+        Some(a) if !a.is_empty() => a.iter().map(|x| x.as_str().unwrap().to_string()).collect(),
+        _ => vec!["latency".into(), "--api".into(), fixture_api(path)],
+    }
+}
+
 /// The emulator endpoint, or None (skip) when it is not running. Under CI a missing
 /// emulator fails the test instead, so the live suite can never pass silently.
 pub fn emulator() -> Option<String> {

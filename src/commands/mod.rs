@@ -6,6 +6,7 @@
 pub mod catalog;
 pub mod latency;
 pub mod ssl;
+pub mod throttles;
 
 use crate::model::ApiSummary;
 

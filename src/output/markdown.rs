@@ -22,6 +22,7 @@ pub fn render(report: &Report) -> String {
         (Some(sec), "ssl") if t.api_id.is_none() => {
             sec.json["host"].as_str().map_or(api, |h| format!("`{h}`"))
         }
+        (_, "throttles") if t.api_id.is_none() => format!("region {}", cell(&t.region)),
         _ => api,
     };
     let _ = writeln!(out, "### gwdoctor {}: {api}\n", report.command);
@@ -34,13 +35,21 @@ pub fn render(report: &Report) -> String {
     } else {
         let _ = writeln!(
             out,
-            "- **Window:** {} → {} ({} min)\n- **Region:** {}\n- **Stage:** {}\n",
+            "- **Window:** {} → {} ({} min)\n- **Region:** {}",
             t.start.format("%Y-%m-%d %H:%M"),
             t.end.format("%Y-%m-%d %H:%M UTC"),
             (t.end - t.start).num_minutes(),
             t.region,
-            cell(t.stage.as_deref().unwrap_or("all"))
         );
+        // A region-wide run (`throttles` without --api) has no stage.
+        if t.api_id.is_some() || t.stage.is_some() {
+            let _ = writeln!(
+                out,
+                "- **Stage:** {}",
+                cell(t.stage.as_deref().unwrap_or("all"))
+            );
+        }
+        let _ = writeln!(out);
     }
     if let Some(sec) = &report.section {
         out.push_str(&clean(&sec.markdown));

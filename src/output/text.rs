@@ -59,10 +59,13 @@ fn header(report: &Report) -> String {
         let _ = write!(s, " · checked {}", t.end.format("%Y-%m-%d %H:%M UTC"));
         return s;
     }
+    // A region-wide run (`throttles` without --api) has no stage.
+    if t.api_id.is_some() || t.stage.is_some() {
+        let _ = write!(s, " · stage {}", clean(t.stage.as_deref().unwrap_or("all")));
+    }
     let _ = write!(
         s,
-        " · stage {} · {}\nwindow {} → {} ({} min)",
-        clean(t.stage.as_deref().unwrap_or("all")),
+        " · {}\nwindow {} → {} ({} min)",
         t.region,
         t.start.format("%Y-%m-%d %H:%M"),
         t.end.format("%Y-%m-%d %H:%M UTC"),
