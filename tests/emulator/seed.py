@@ -662,6 +662,8 @@ def main(argv=None):
     ap.add_argument("--suffix", default="", help="appended as -SUFFIX to API and function names")
     ap.add_argument("--api-name", default=None, help="name the REST API this instead (the bundled demo is named 'demo')")
     ap.add_argument("--functions", type=int, default=200, help="throttle-many: how many functions")
+    ap.add_argument("--no-reservations", action="store_true",
+                    help="throttle-many: no reserved concurrency on the fleet (the usual account)")
     ap.add_argument("--account-limit", type=int, default=1000,
                     help="throttle-*: the account concurrency limit the data is shaped for (set cwproxy to it)")
     args = ap.parse_args(argv)

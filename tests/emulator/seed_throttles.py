@@ -32,7 +32,8 @@ same value (POST /__lambda/account-settings) when you change it.
                         API Gateway's 10,000 requests/s and shop-api gets 4XX (apigw-account-limit).
   throttle-quiet        the same account, nothing near a limit (none).
   throttle-many         --functions N (default 200) functions fleet-fn-NNN: a third active, every
-                        40th with a reservation of 5, fleet-fn-013 with 0 (still called); the
+                        40th with a reservation of 5 (none with --no-reservations),
+                        fleet-fn-013 with 0 (still called); the
                         shop API; fleet-fn-137 (or the last) fills the pool at the peak
                         (account-concurrency). For the live test and the benchmark.
 """
@@ -188,7 +189,7 @@ def run(seed, aws, args):
         fleet = []
         for i in range(n):
             name = f"fleet-fn-{i:03d}{sfx}"
-            reserved = 0 if i == 13 else (5 if i % 40 == 0 else None)
+            reserved = 0 if i == 13 else (5 if i % 40 == 0 and not args.no_reservations else None)
             if i == noisy:
                 fleet.append(Fn(name, lambda k: 300.0 if k in PEAK else levels.get(k, 1.0), 3000.0))
             elif i == 13:
