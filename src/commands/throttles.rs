@@ -5,7 +5,7 @@
 //! (with `--api` also the API discovery and `GetUsagePlans`), concurrently; then one batch of
 //! metrics for the hunt (account-wide series + 3 per function: ⌈(3n+3)/500⌉ GetMetricData
 //! calls, concurrently); then, for the functions that matter only (the focus, the top of the
-//! ranking, the throttled ones; at most 50), a second GetMetricData batch (3 per function)
+//! ranking, the throttled ones; at most 30), a second GetMetricData batch (3 per function)
 //! alongside `GetFunctionConcurrency` (8 at a time, none for functions that cannot have a
 //! reservation once the account's reserved total is accounted for), and
 //! `ListProvisionedConcurrencyConfigs` for functions that used provisioned concurrency.
@@ -29,8 +29,8 @@ use crate::model::{function_from_uri, ApiKind, MetricQuery, Window};
 use crate::output::text::fmt_value;
 use crate::source::{Source, SourceError};
 
-/// Concurrent configuration reads (Lambda's control-plane API allows about 15 requests per
-/// second per region; the SDK retries what is throttled).
+/// Configuration reads in flight at once (the AWS source also paces Lambda's control-plane
+/// calls to 10 per second: the account and region share 15).
 const FANOUT: usize = 8;
 
 /// What the `throttles` subcommand was asked.

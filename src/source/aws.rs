@@ -575,6 +575,28 @@ impl AwsSource {
     }
 }
 
+// ---- `gwdoctor throttles`: pacing of Lambda's control-plane calls ------------------------
+
+/// Lambda's control-plane APIs (all but invocations, GetFunction and GetPolicy) share 15
+/// requests per second per account and region, deploys included: gwdoctor keeps to 10.
+pub const LAMBDA_CONTROL_PLANE_INTERVAL: Duration = Duration::from_millis(100);
+
+/// The earliest start of the next Lambda control-plane call of this process.
+static LAMBDA_NEXT_CALL: tokio::sync::Mutex<Option<tokio::time::Instant>> =
+    tokio::sync::Mutex::const_new(None);
+
+/// Waits for this call's slot.
+async fn lambda_control_plane_slot() {
+    let mut next = LAMBDA_NEXT_CALL.lock().await;
+    let now = tokio::time::Instant::now();
+    let slot = next.map_or(now, |n| n.max(now));
+    *next = Some(slot + LAMBDA_CONTROL_PLANE_INTERVAL);
+    drop(next);
+    tokio::time::sleep_until(slot).await;
+}
+
+// ---- end of `gwdoctor throttles` pacing ---------------------------------------------------
+
 fn rest_integration(i: &aws_sdk_apigateway::types::Integration) -> Integration {
     Integration {
         kind: i
@@ -775,6 +797,7 @@ impl Source for AwsSource {
         let mut marker: Option<String> = None;
         loop {
             // ListFunctions returns at most 50 functions per page whatever MaxItems says.
+            lambda_control_plane_slot().await;
             let page = self
                 .lambda
                 .list_functions()
@@ -801,6 +824,7 @@ impl Source for AwsSource {
     }
 
     async fn account_concurrency(&self) -> Result<crate::model::AccountConcurrency, SourceError> {
+        lambda_control_plane_slot().await;
         let out = self
             .lambda
             .get_account_settings()
@@ -821,6 +845,7 @@ impl Source for AwsSource {
     }
 
     async fn reserved_concurrency(&self, function: &str) -> Result<Option<i64>, SourceError> {
+        lambda_control_plane_slot().await;
         let out = self
             .lambda
             .get_function_concurrency()
@@ -838,6 +863,7 @@ impl Source for AwsSource {
         let mut out = Vec::new();
         let mut marker: Option<String> = None;
         loop {
+            lambda_control_plane_slot().await;
             let page = self
                 .lambda
                 .list_provisioned_concurrency_configs()
