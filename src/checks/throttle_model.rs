@@ -1745,11 +1745,20 @@ mod tests {
 
     /// An API at `rps` with `e4` 4XX per minute in the peak minutes (and 2/min otherwise).
     fn api_fx(st: StageInfo, plans: Vec<UsagePlan>, rps: f64, other_api_rps: f64) -> Fx {
+        api_fx_of(rest_api(), st, plans, rps, other_api_rps)
+    }
+
+    fn api_fx_of(
+        api: ApiSummary,
+        st: StageInfo,
+        plans: Vec<UsagePlan>,
+        rps: f64,
+        other_api_rps: f64,
+    ) -> Fx {
         let mut fx = Fx::new(1000, 1000);
         fx.function("orders-fn", |_| 20.0, 100.0, |_| 0.0);
         fx.focus = vec!["orders-fn".into()];
         fx.account_series(|_| 5.0);
-        let api = rest_api();
         let other = ApiSummary {
             id: "zzzzzzzzzz".into(),
             name: "partner-api".into(),
@@ -1827,6 +1836,46 @@ mod tests {
             "{}",
             st.why
         );
+    }
+
+    #[test]
+    fn http_api_default_route_limit_is_the_stage_limit() {
+        let api = ApiSummary {
+            id: "x1y2z3".into(),
+            name: "items".into(),
+            kind: ApiKind::Http,
+        };
+        let a = analyze(
+            &api_fx_of(
+                api.clone(),
+                stage(vec![("$default", Some(100.0))]),
+                vec![],
+                100.0,
+                0.0,
+            )
+            .obs(),
+        );
+        assert_eq!(a.cause, Cause::ApigwStageLimit);
+        // Its metrics were read by ApiId (and `4xx`, HTTP APIs' name for 4XXError).
+        let side = ApiSide {
+            api: api.clone(),
+            stages: Vec::new(),
+            routes: Gathered::Ready(Vec::new()),
+            usage_plans: Gathered::Ready(Vec::new()),
+            region_apis: Vec::new(),
+        };
+        let q = q_stage(&side, "prod", "4XXError", P);
+        assert_eq!(q.name, "4xx");
+        assert!(q
+            .dimensions
+            .contains(&("ApiId".to_string(), "x1y2z3".to_string())));
+        // A route's own limit, keyed by its route key.
+        let st = stage(vec![
+            ("$default", Some(5000.0)),
+            ("GET /orders", Some(50.0)),
+        ]);
+        let a = analyze(&api_fx_of(api, st, vec![], 60.0, 0.0).obs());
+        assert_eq!(a.culprit.as_deref(), Some("stage prod GET /orders"));
     }
 
     #[test]
