@@ -168,7 +168,8 @@ pub struct ThrottlesArgs {
     /// Diagnose this function (repeatable). Default: every function of the region.
     #[arg(long, value_name = "NAME")]
     pub function: Vec<String>,
-    /// Ranked functions whose configuration is read and shown.
+    /// Ranked functions whose configuration is read and shown (at most 30 functions are read
+    /// in detail: these, the throttled ones, and those asked about).
     #[arg(long, default_value_t = 10)]
     pub top: usize,
     /// API Gateway's account-level rate for the region, if your quota was raised

@@ -72,7 +72,7 @@ fn latency(s: &Seeded, extra: &[&str]) -> (i32, Value, String) {
     )
 }
 
-fn proxy(endpoint: &str, method: &str, path: &str, body: &str) -> String {
+pub(crate) fn proxy(endpoint: &str, method: &str, path: &str, body: &str) -> String {
     let out = Std::new("curl")
         .args([
             "-sf",

@@ -8,6 +8,7 @@ use std::process::Command as Std;
 use predicates::prelude::*;
 use serde_json::Value;
 
+use crate::live::proxy;
 use crate::util::{emulator, fixture, fixture_args, gwdoctor};
 
 const CAUSES: [&str; 9] = [
@@ -306,38 +307,39 @@ fn a_recording_without_lambda_data_is_inconclusive_not_a_crash() {
     assert!(text.contains("not in the recording"), "{text}");
 }
 
-/// Writes a fixture with recorded errors added; returns (dir guard, path).
-fn with_errors(rel: &str, errors: Value) -> (tempfile::TempDir, std::path::PathBuf) {
+/// Replays a fixture (with its recorded arguments) with `errors` recorded in it, as if those
+/// calls had failed: (exit code, JSON).
+fn replay_with_errors(rel: &str, errors: Value) -> (i32, Value) {
     let mut v: Value =
         serde_json::from_str(&std::fs::read_to_string(fixture(rel)).unwrap()).unwrap();
     v["errors"] = errors;
     let dir = tempfile::tempdir().unwrap();
     let f = dir.path().join("incident.json");
     std::fs::write(&f, serde_json::to_string(&v).unwrap()).unwrap();
-    (dir, f)
-}
-
-#[test]
-fn access_denied_skips_what_needs_it_and_names_the_action() {
-    let (_d, f) = with_errors(
-        "lambda-account-concurrency/noisy-neighbour.json",
-        serde_json::json!([{"call": "account_concurrency", "key": "",
-            "error": {"kind": "access-denied", "action": "lambda:GetAccountSettings", "resource": ""}}]),
-    );
     let out = gwdoctor()
-        .args(fixture_args(&fixture(
-            "lambda-account-concurrency/noisy-neighbour.json",
-        )))
+        .args(fixture_args(&fixture(rel)))
         .args(["-o", "json", "--replay"])
         .arg(&f)
         .output()
         .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(2),
-        "throttled, but which limit cannot be told"
+    (
+        out.status.code().unwrap_or(-1),
+        serde_json::from_slice(&out.stdout).unwrap(),
+    )
+}
+
+fn denied(call: &str, key: &str, action: &str) -> Value {
+    serde_json::json!([{"call": call, "key": key,
+        "error": {"kind": "access-denied", "action": action, "resource": key}}])
+}
+
+#[test]
+fn access_denied_skips_what_needs_it_and_names_the_action() {
+    let (code, v) = replay_with_errors(
+        "lambda-account-concurrency/noisy-neighbour.json",
+        denied("account_concurrency", "", "lambda:GetAccountSettings"),
     );
-    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(code, 2, "throttled, but which limit cannot be told");
     assert_eq!(v["throttling"]["cause"], "unknown");
     let c = check(&v, "lambda-account-concurrency");
     assert_eq!(c["status"], "skipped");
@@ -350,21 +352,15 @@ fn access_denied_skips_what_needs_it_and_names_the_action() {
     );
 
     // A throttled function's reservation denied: the reserved check says so.
-    let (_d, f) = with_errors(
+    let (code, v) = replay_with_errors(
         "lambda-reserved-concurrency/at-reservation.json",
-        serde_json::json!([{"call": "reserved_concurrency", "key": "orders-fn",
-            "error": {"kind": "access-denied", "action": "lambda:GetFunctionConcurrency", "resource": "orders-fn"}}]),
+        denied(
+            "reserved_concurrency",
+            "orders-fn",
+            "lambda:GetFunctionConcurrency",
+        ),
     );
-    let out = gwdoctor()
-        .args(fixture_args(&fixture(
-            "lambda-reserved-concurrency/at-reservation.json",
-        )))
-        .args(["-o", "json", "--replay"])
-        .arg(&f)
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(code, 2);
     let c = check(&v, "lambda-reserved-concurrency");
     assert_eq!(c["status"], "skipped", "{c}");
     assert!(
@@ -377,21 +373,11 @@ fn access_denied_skips_what_needs_it_and_names_the_action() {
     assert_eq!(row(&v, "orders-fn")["config"], "error");
 
     // The metrics denied: every check is skipped, exit 2.
-    let (_d, f) = with_errors(
+    let (code, v) = replay_with_errors(
         "lambda-account-concurrency/quiet.json",
-        serde_json::json!([{"call": "metric_data", "key": "",
-            "error": {"kind": "access-denied", "action": "cloudwatch:GetMetricData", "resource": ""}}]),
+        denied("metric_data", "", "cloudwatch:GetMetricData"),
     );
-    let out = gwdoctor()
-        .args(fixture_args(&fixture(
-            "lambda-account-concurrency/quiet.json",
-        )))
-        .args(["-o", "json", "--replay"])
-        .arg(&f)
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(code, 2);
     assert!(v["checks"]
         .as_array()
         .unwrap()
@@ -431,22 +417,6 @@ fn hostile_function_names_are_sanitized_and_quoted() {
 }
 
 // ---------------------------------------------------------------------------- live path
-
-fn proxy(endpoint: &str, method: &str, path: &str, body: &str) -> String {
-    let out = Std::new("curl")
-        .args([
-            "-sf",
-            "-X",
-            method,
-            &format!("{endpoint}{path}"),
-            "-d",
-            body,
-        ])
-        .output()
-        .expect("curl is installed by .ci/run");
-    assert!(out.status.success(), "proxy {method} {path} failed");
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
 
 /// Seeds a scenario; returns seed.py's JSON.
 fn seed(endpoint: &str, scenario: &str, region: &str, extra: &[&str]) -> Value {

@@ -17,7 +17,7 @@ use anyhow::bail;
 use futures::future::join_all;
 use serde_json::json;
 
-use super::latency::WindowSpec;
+use super::latency::{fatal, soft, WindowSpec};
 use crate::checks::throttle_model::{
     self, alarm_command, detail_queries, functions_that_matter, hunt_queries,
     needs_provisioned_read, needs_reservation_read, ApiSide, Cause, FunctionLimits, Provisioned,
@@ -25,7 +25,7 @@ use crate::checks::throttle_model::{
 };
 use crate::checks::{Gathered, MetricSet};
 use crate::finding::{CheckStatus, Report, Section, TargetInfo, SCHEMA};
-use crate::model::{function_from_uri, ApiKind, MetricQuery, Window};
+use crate::model::{function_from_uri, ApiKind, Window};
 use crate::output::text::fmt_value;
 use crate::source::{Source, SourceError};
 
@@ -49,53 +49,6 @@ pub struct ThrottlesRequest {
 pub struct ThrottlesOutcome {
     pub report: Report,
     pub inconclusive: bool,
-}
-
-fn fatal(e: SourceError, doing: &str) -> anyhow::Error {
-    anyhow::anyhow!("{e}").context(format!("while {doing}"))
-}
-
-fn soft<T>(
-    r: Result<T, SourceError>,
-    notes: &mut Vec<String>,
-    what: &str,
-) -> anyhow::Result<Gathered<T>> {
-    match r {
-        Ok(v) => Ok(Gathered::Ready(v)),
-        Err(e) if e.is_fatal() => Err(fatal(e, what)),
-        Err(e) => {
-            notes.push(format!("{what}: {e}"));
-            Ok(Gathered::Unavailable(e.to_string()))
-        }
-    }
-}
-
-/// Reads one batch of metrics into `set`; a soft failure makes the whole set unavailable.
-async fn fetch(
-    source: &dyn Source,
-    queries: &[MetricQuery],
-    window: Window,
-    set: &mut Gathered<MetricSet>,
-    notes: &mut Vec<String>,
-) -> anyhow::Result<()> {
-    if queries.is_empty() {
-        return Ok(());
-    }
-    match source.metric_data(queries, window).await {
-        Ok(series) => {
-            if let Gathered::Ready(m) = set {
-                for s in series {
-                    m.insert(s.query, s.points);
-                }
-            }
-        }
-        Err(e) if e.is_fatal() => return Err(fatal(e, "reading CloudWatch metrics")),
-        Err(e) => {
-            notes.push(format!("metrics could not be read: {e}"));
-            *set = Gathered::Unavailable(e.to_string());
-        }
-    }
-    Ok(())
 }
 
 /// Counts of what was read, for the JSON section and the benchmark.
@@ -246,8 +199,20 @@ pub async fn run(source: &dyn Source, req: &ThrottlesRequest) -> anyhow::Result<
     let mut seen = HashSet::new();
     queries.retain(|q| seen.insert(q.clone()));
     reads.metric_queries = queries.len();
-    let mut metrics = Gathered::Ready(MetricSet::default());
-    fetch(source, &queries, window, &mut metrics, &mut notes).await?;
+    let metrics = match source.metric_data(&queries, window).await {
+        Ok(series) => {
+            let mut m = MetricSet::default();
+            for s in series {
+                m.insert(s.query, s.points);
+            }
+            Gathered::Ready(m)
+        }
+        Err(e) if e.is_fatal() => return Err(fatal(e, "reading CloudWatch metrics")),
+        Err(e) => {
+            notes.push(format!("metrics could not be read: {e}"));
+            Gathered::Unavailable(e.to_string())
+        }
+    };
 
     let mut obs = ThrottleObservations {
         now,
@@ -289,23 +254,31 @@ pub async fn run(source: &dyn Source, req: &ThrottlesRequest) -> anyhow::Result<
         };
         let (details, reserved) = tokio::join!(detail_part, reservations(source, &obs, &matter));
         let reserved = reserved?;
-        match details {
+        // Without the second batch the hunt still stands; what it adds becomes unknown.
+        let details_ok = match details {
             Ok(series) => {
                 if let Gathered::Ready(m) = &mut obs.metrics {
                     for s in series {
                         m.insert(s.query, s.points);
                     }
                 }
+                true
             }
             Err(e) if e.is_fatal() => return Err(fatal(e, "reading CloudWatch metrics")),
             Err(e) => {
-                notes.push(format!("metrics could not be read: {e}"));
-                obs.metrics = Gathered::Unavailable(e.to_string());
+                notes.push(format!("the detailed metrics of the functions that matter could not be read ({e}): their concurrency, spill-over and provisioned concurrency are unknown"));
+                false
             }
-        }
+        };
         for (f, r) in &reserved {
             match r {
-                Reservation::Read(_) | Reservation::Failed(_) => reads.reserved_reads += 1,
+                Reservation::Read(_) => reads.reserved_reads += 1,
+                Reservation::Failed(e) => {
+                    reads.reserved_reads += 1;
+                    notes.push(format!(
+                        "reserved concurrency of {f} could not be read: {e}"
+                    ));
+                }
                 Reservation::InferredNone => reads.reserved_inferred += 1,
                 Reservation::NotRead => {}
             }
@@ -313,7 +286,11 @@ pub async fn run(source: &dyn Source, req: &ThrottlesRequest) -> anyhow::Result<
                 f.clone(),
                 FunctionLimits {
                     reserved: r.clone(),
-                    provisioned: Provisioned::NotInUse,
+                    provisioned: if details_ok {
+                        Provisioned::NotInUse
+                    } else {
+                        Provisioned::NotRead
+                    },
                 },
             );
         }
