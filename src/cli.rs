@@ -88,6 +88,8 @@ pub enum Command {
     /// Cold starts per function from REPORT lines: Init Duration, spikes above the function's
     /// own baseline, memory at the limit, init failures, runtime version changes.
     ColdStarts(ColdStartsArgs),
+    /// Were requests throttled, by which limit (Lambda or API Gateway), and which function drove it.
+    Throttles(ThrottlesArgs),
     /// List every check: id, title, the data it needs, its IAM actions.
     Checks,
     /// Print a check's documentation.
@@ -190,6 +192,117 @@ pub struct SslArgs {
     #[arg(long)]
     pub insecure_skip_verification: bool,
 }
+
+// ---- `gwdoctor throttles` --------------------------------------------------------------
+
+#[derive(Debug, Args)]
+pub struct ThrottlesArgs {
+    /// Diagnose this REST or HTTP API (id or exact name): its functions, and API Gateway's own
+    /// throttling (stage and method limits, usage plans, the account-level rate).
+    #[arg(long, conflicts_with = "function")]
+    pub api: Option<String>,
+    /// Diagnose this function (repeatable). Default: every function of the region.
+    #[arg(long, value_name = "NAME")]
+    pub function: Vec<String>,
+    /// Ranked functions whose configuration is read and shown (at most 30 functions are read
+    /// in detail: these, the throttled ones, and those asked about).
+    #[arg(long, default_value_t = 10)]
+    pub top: usize,
+    /// API Gateway's account-level rate for the region, if your quota was raised
+    /// (default 10000 requests/s; 2500 in af-south-1 and eu-south-1).
+    #[arg(long, value_name = "RPS")]
+    pub apigw_account_rps: Option<f64>,
+}
+
+fn validate_throttles(a: &ThrottlesArgs) -> anyhow::Result<()> {
+    if let Some(r) = a.apigw_account_rps {
+        if !r.is_finite() || r <= 0.0 {
+            anyhow::bail!(
+                "--apigw-account-rps must be a number of requests per second > 0, got {r}"
+            );
+        }
+    }
+    if a.top == 0 {
+        anyhow::bail!("--top must be at least 1");
+    }
+    for f in &a.function {
+        // Lambda accepts a name, a partial ARN or an ARN; gwdoctor works with names.
+        if f.is_empty()
+            || f.len() > 64
+            || !f
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        {
+            anyhow::bail!(
+                "--function {f:?}: expected a Lambda function name (letters, digits, - and _; at most 64)"
+            );
+        }
+    }
+    Ok(())
+}
+
+async fn run_throttles(
+    g: &Global,
+    a: &ThrottlesArgs,
+    fail_on: Severity,
+    out: &mut dyn std::io::Write,
+) -> anyhow::Result<ExitStatus> {
+    validate_throttles(a)?;
+    crate::window::resolve(
+        chrono::Utc::now(),
+        g.since.as_deref(),
+        g.start.as_deref(),
+        g.end.as_deref(),
+    )
+    .map_err(anyhow::Error::msg)?;
+    let (source, recorder) = open_source(g).await?;
+    let req = commands::throttles::ThrottlesRequest {
+        api: a.api.clone(),
+        functions: a.function.clone(),
+        window: commands::latency::WindowSpec {
+            since: g.since.clone(),
+            start: g.start.clone(),
+            end: g.end.clone(),
+        },
+        apigw_account_rps: a.apigw_account_rps,
+        top: a.top,
+    };
+    let result = commands::throttles::run(source.as_ref(), &req).await;
+    if let (Some(rec), Some(path)) = (&recorder, &g.record) {
+        if let Ok(o) = &result {
+            let t = &o.report.target;
+            rec.set_now(t.end);
+            let mut args = vec!["throttles".to_string()];
+            if let Some(api) = &a.api {
+                args.extend(["--api".to_string(), api.clone()]);
+            }
+            for f in &a.function {
+                args.extend(["--function".to_string(), f.clone()]);
+            }
+            args.extend([
+                "--since".to_string(),
+                format!("{}m", (t.end - t.start).num_minutes().max(1)),
+            ]);
+            rec.set_about(format!(
+                "gwdoctor {} recorded {}",
+                args.join(" "),
+                t.end.format("%Y-%m-%dT%H:%M:%SZ")
+            ));
+            rec.set_replay_args(args);
+        }
+        rec.write(path)
+            .with_context(|| format!("writing --record {}", path.display()))?;
+    }
+    let outcome = result?;
+    out.write_all(output::render(&outcome.report, g.output, use_color(g)).as_bytes())?;
+    Ok(ExitStatus::of(
+        &outcome.report,
+        fail_on,
+        outcome.inconclusive,
+    ))
+}
+
+// ---- end of `gwdoctor throttles` -------------------------------------------------------
 
 /// Whether to colour: a terminal, no --no-color, no NO_COLOR (https://no-color.org).
 fn use_color(g: &Global) -> bool {
@@ -362,6 +475,7 @@ pub async fn run(cli: Cli, out: &mut dyn std::io::Write) -> anyhow::Result<ExitS
                 outcome.inconclusive,
             ))
         }
+        Command::Throttles(a) => run_throttles(g, &a, fail_on, out).await,
         Command::Latency(a) => {
             validate(&a)?;
             // Validate the window before touching the network.

@@ -181,6 +181,89 @@ pub fn function_from_uri(uri: &str, vars: &[(String, String)]) -> Option<Functio
     Some(FunctionRef { name, qualifier })
 }
 
+// ---- Lambda concurrency and API Gateway usage plans (`gwdoctor throttles`) ----------------
+
+/// A Lambda function as `ListFunctions` lists it (the unqualified function).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct LambdaFunction {
+    pub name: String,
+}
+
+/// The region's Lambda concurrency quota (`GetAccountSettings` → `AccountLimit`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountConcurrency {
+    /// `ConcurrentExecutions`: the most executions that may run at once in the region.
+    pub limit: i64,
+    /// `UnreservedConcurrentExecutions`: the limit minus every function's reserved
+    /// concurrency, i.e. the pool functions without a reservation share.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unreserved: Option<i64>,
+}
+
+/// One provisioned-concurrency configuration of a function (an alias or a version).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProvisionedConfig {
+    /// The alias or version it applies to (from the ARN's qualifier).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub qualifier: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub requested: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub allocated: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub available: Option<i64>,
+    /// `IN_PROGRESS`, `READY`, `FAILED`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+}
+
+impl ProvisionedConfig {
+    /// The concurrency this configuration actually holds ready (allocated, else requested).
+    pub fn effective(&self) -> i64 {
+        self.allocated.or(self.requested).unwrap_or(0).max(0)
+    }
+}
+
+/// A request-rate limit: API Gateway's token bucket (steady rate per second, burst size).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct ThrottleLimit {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rate_limit: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub burst_limit: Option<i64>,
+}
+
+/// A usage plan's request quota (`limit` requests per `period`: `DAY`, `WEEK`, `MONTH`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UsageQuota {
+    pub limit: i64,
+    pub period: String,
+}
+
+/// A stage a usage plan applies to, with its per-method throttles (`/orders/GET` keys).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UsagePlanStage {
+    pub api_id: String,
+    pub stage: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub method_throttles: Vec<(String, ThrottleLimit)>,
+}
+
+/// A REST API usage plan (`GetUsagePlans`): per-API-key throttle and quota.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UsagePlan {
+    pub id: String,
+    pub name: String,
+    #[serde(default)]
+    pub stages: Vec<UsagePlanStage>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub throttle: Option<ThrottleLimit>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quota: Option<UsageQuota>,
+}
+
+// ---- end of `gwdoctor throttles` types ------------------------------------------------------
+
 /// One metric + statistic to fetch. Dimensions are kept sorted so equal queries compare equal.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct MetricQuery {

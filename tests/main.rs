@@ -17,3 +17,5 @@ mod live;
 mod ssl;
 // `gwdoctor cold-starts`: replay fixtures, log files, and the live path against the emulator.
 mod cold_starts;
+// `gwdoctor throttles`: replay contract, and the live path with many functions.
+mod throttles;

@@ -51,8 +51,8 @@ fn every_toml_in_checks_is_embedded() {
 #[test]
 fn readme_lists_every_check() {
     let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
-    for c in checks::registry(Vec::new()) {
-        let id = c.info().id;
+    for i in checks::catalog(&checks::registry(Vec::new())) {
+        let id = i.id;
         assert!(
             readme.contains(&format!("`{id}`")),
             "README does not list `{id}`"
@@ -60,19 +60,21 @@ fn readme_lists_every_check() {
     }
 }
 
-/// Each check the `latency` and `cold-starts` commands run has a fixture where it fires and
-/// one where it stays quiet, in its own fixtures/<id>/ folder.
+/// Each check the `latency`, `cold-starts` and `throttles` commands run has a fixture where it
+/// fires and one where it stays quiet, in its own fixtures/<id>/ folder. A fixture is
+/// replayed with its recorded `replay_args` (throttles), else by `fixture_args`.
 #[test]
-fn each_latency_and_cold_starts_check_has_firing_and_quiet_fixtures() {
-    for c in checks::registry(Vec::new()) {
-        let info = c.info();
+fn each_latency_cold_starts_and_throttles_check_has_firing_and_quiet_fixtures() {
+    let mut covered = BTreeSet::new();
+    for info in checks::catalog(&checks::registry(Vec::new())) {
         if !info
             .commands
             .iter()
-            .any(|x| x == "latency" || x == "cold-starts")
+            .any(|x| x == "latency" || x == "cold-starts" || x == "throttles")
         {
             continue;
         }
+        covered.insert(info.commands[0].clone());
         let dir = root().join("fixtures").join(&info.id);
         let mut statuses = BTreeSet::new();
         for e in
@@ -109,4 +111,9 @@ fn each_latency_and_cold_starts_check_has_firing_and_quiet_fixtures() {
             info.id
         );
     }
+    assert_eq!(
+        covered.into_iter().collect::<Vec<_>>(),
+        ["cold-starts", "latency", "throttles"],
+        "every command's checks are covered"
+    );
 }

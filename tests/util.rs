@@ -37,9 +37,14 @@ pub fn fixture_api(path: &std::path::Path) -> String {
 
 /// The command that replays a fixture: `latency --api ID` for an API incident, and
 /// `cold-starts --function F… [--api ID]` for an incident with Lambda functions and logs.
+///
+/// A recording that stores its own `replay_args` (`gwdoctor throttles --record`) wins.
 pub fn fixture_args(path: &std::path::Path) -> Vec<String> {
     let v: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    if let Some(a) = v["replay_args"].as_array().filter(|a| !a.is_empty()) {
+        return a.iter().map(|x| x.as_str().unwrap().to_string()).collect();
+    }
     let api = v["apis"][0]["id"].as_str().map(str::to_string);
     match v["functions"].as_object() {
         Some(fns) if !fns.is_empty() => {

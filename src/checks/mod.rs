@@ -17,6 +17,15 @@ pub mod lambda_memory_at_limit;
 pub mod lambda_runtime_version_change;
 pub mod latency_model;
 pub mod tls_backend;
+// `gwdoctor throttles`: the model and one file per check.
+pub mod apigw_account_throttling;
+pub mod apigw_stage_throttling;
+pub mod apigw_usage_plan_throttling;
+pub mod lambda_account_concurrency;
+pub mod lambda_provisioned_spillover;
+pub mod lambda_reserved_concurrency;
+pub mod lambda_scaling_rate;
+pub mod throttle_model;
 
 use std::collections::HashMap;
 
@@ -261,10 +270,12 @@ pub fn registry(extra: Vec<declarative::DeclarativeCheck>) -> Vec<Box<dyn Check>
     all
 }
 
-/// Every check's catalogue entry: the registry's checks plus those judged outside it (TLS).
+/// Every check's catalogue entry: the registry's checks plus those judged outside it (TLS,
+/// throttling).
 pub fn catalog(all: &[Box<dyn Check>]) -> Vec<CheckInfo> {
     let mut v: Vec<CheckInfo> = all.iter().map(|c| c.info()).collect();
     v.extend(tls_backend::catalog());
+    v.extend(throttle_model::catalog());
     v
 }
 

@@ -44,11 +44,11 @@ pub struct LatencyOutcome {
     pub inconclusive: bool,
 }
 
-fn fatal(e: SourceError, doing: &str) -> anyhow::Error {
+pub(super) fn fatal(e: SourceError, doing: &str) -> anyhow::Error {
     anyhow::anyhow!("{e}").context(format!("while {doing}"))
 }
 
-fn soft<T>(
+pub(super) fn soft<T>(
     r: Result<T, SourceError>,
     notes: &mut Vec<String>,
     what: &str,

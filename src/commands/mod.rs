@@ -7,6 +7,7 @@ pub mod catalog;
 pub mod cold_starts;
 pub mod latency;
 pub mod ssl;
+pub mod throttles;
 
 use crate::model::{function_from_uri, ApiSummary, FunctionRef, Route, StageInfo};
 

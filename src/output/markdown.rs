@@ -38,6 +38,7 @@ pub fn render(report: &Report) -> String {
                 names.join(", ")
             }
         }
+        (_, "throttles") if t.api_id.is_none() => format!("region {}", cell(&t.region)),
         _ => api,
     };
     let _ = writeln!(out, "### gwdoctor {}: {api}\n", report.command);
@@ -48,7 +49,8 @@ pub fn render(report: &Report) -> String {
             t.end.format("%Y-%m-%d %H:%M UTC")
         );
     } else {
-        let stage = if t.api_id.is_some() || report.command != "cold-starts" {
+        // Runs about functions alone (cold-starts, region-wide throttles) have no stage.
+        let stage = if t.api_id.is_some() || t.stage.is_some() {
             format!(
                 "- **Stage:** {}\n",
                 cell(t.stage.as_deref().unwrap_or("all"))

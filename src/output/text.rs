@@ -59,8 +59,8 @@ fn header(report: &Report) -> String {
         let _ = write!(s, " · checked {}", t.end.format("%Y-%m-%d %H:%M UTC"));
         return s;
     }
-    // Commands about functions alone (cold-starts without --api) have no stage.
-    if t.api_id.is_some() {
+    // A region-wide run (`throttles` without --api) has no stage.
+    if t.api_id.is_some() || t.stage.is_some() {
         let _ = write!(s, " · stage {}", clean(t.stage.as_deref().unwrap_or("all")));
     }
     let _ = write!(

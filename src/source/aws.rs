@@ -585,6 +585,28 @@ impl AwsSource {
     }
 }
 
+// ---- `gwdoctor throttles`: pacing of Lambda's control-plane calls ------------------------
+
+/// Lambda's control-plane APIs (all but invocations, GetFunction and GetPolicy) share 15
+/// requests per second per account and region, deploys included: gwdoctor keeps to 10.
+pub const LAMBDA_CONTROL_PLANE_INTERVAL: Duration = Duration::from_millis(100);
+
+/// The earliest start of the next Lambda control-plane call of this process.
+static LAMBDA_NEXT_CALL: tokio::sync::Mutex<Option<tokio::time::Instant>> =
+    tokio::sync::Mutex::const_new(None);
+
+/// Waits for this call's slot.
+async fn lambda_control_plane_slot() {
+    let mut next = LAMBDA_NEXT_CALL.lock().await;
+    let now = tokio::time::Instant::now();
+    let slot = next.map_or(now, |n| n.max(now));
+    *next = Some(slot + LAMBDA_CONTROL_PLANE_INTERVAL);
+    drop(next);
+    tokio::time::sleep_until(slot).await;
+}
+
+// ---- end of `gwdoctor throttles` pacing ---------------------------------------------------
+
 fn rest_integration(i: &aws_sdk_apigateway::types::Integration) -> Integration {
     Integration {
         kind: i
@@ -777,6 +799,173 @@ impl Source for AwsSource {
             }
         }
     }
+
+    // ---- `gwdoctor throttles`: Lambda concurrency and API Gateway usage plans ----------
+
+    async fn list_functions(&self) -> Result<Vec<crate::model::LambdaFunction>, SourceError> {
+        let mut out = Vec::new();
+        let mut marker: Option<String> = None;
+        loop {
+            // ListFunctions returns at most 50 functions per page whatever MaxItems says.
+            lambda_control_plane_slot().await;
+            let page = self
+                .lambda
+                .list_functions()
+                .max_items(50)
+                .set_marker(marker.clone())
+                .send()
+                .await
+                .map_err(|e| map_err("lambda:ListFunctions", "", e))?;
+            out.extend(page.functions().iter().filter_map(|f| {
+                Some(crate::model::LambdaFunction {
+                    name: f.function_name()?.to_string(),
+                })
+            }));
+            match page.next_marker() {
+                Some(m) if !m.is_empty() && Some(m) != marker.as_deref() => {
+                    marker = Some(m.to_string())
+                }
+                _ => break,
+            }
+        }
+        out.sort();
+        out.dedup();
+        Ok(out)
+    }
+
+    async fn account_concurrency(&self) -> Result<crate::model::AccountConcurrency, SourceError> {
+        lambda_control_plane_slot().await;
+        let out = self
+            .lambda
+            .get_account_settings()
+            .send()
+            .await
+            .map_err(|e| map_err("lambda:GetAccountSettings", "", e))?;
+        let Some(limit) = out.account_limit() else {
+            return Err(SourceError::Service {
+                action: "lambda:GetAccountSettings".into(),
+                code: "MissingAccountLimit".into(),
+                message: "the answer has no AccountLimit".into(),
+            });
+        };
+        Ok(crate::model::AccountConcurrency {
+            limit: i64::from(limit.concurrent_executions()),
+            unreserved: limit.unreserved_concurrent_executions().map(i64::from),
+        })
+    }
+
+    async fn reserved_concurrency(&self, function: &str) -> Result<Option<i64>, SourceError> {
+        lambda_control_plane_slot().await;
+        let out = self
+            .lambda
+            .get_function_concurrency()
+            .function_name(function)
+            .send()
+            .await
+            .map_err(|e| map_err("lambda:GetFunctionConcurrency", function, e))?;
+        Ok(out.reserved_concurrent_executions().map(i64::from))
+    }
+
+    async fn provisioned_concurrency(
+        &self,
+        function: &str,
+    ) -> Result<Vec<crate::model::ProvisionedConfig>, SourceError> {
+        let mut out = Vec::new();
+        let mut marker: Option<String> = None;
+        loop {
+            lambda_control_plane_slot().await;
+            let page = self
+                .lambda
+                .list_provisioned_concurrency_configs()
+                .function_name(function)
+                .max_items(50)
+                .set_marker(marker.clone())
+                .send()
+                .await
+                .map_err(|e| map_err("lambda:ListProvisionedConcurrencyConfigs", function, e))?;
+            out.extend(page.provisioned_concurrency_configs().iter().map(|c| {
+                crate::model::ProvisionedConfig {
+                    // arn:aws:lambda:REGION:ACCOUNT:function:NAME:QUALIFIER
+                    qualifier: c
+                        .function_arn()
+                        .and_then(|a| a.splitn(8, ':').nth(7))
+                        .map(str::to_string),
+                    requested: c
+                        .requested_provisioned_concurrent_executions()
+                        .map(i64::from),
+                    allocated: c
+                        .allocated_provisioned_concurrent_executions()
+                        .map(i64::from),
+                    available: c
+                        .available_provisioned_concurrent_executions()
+                        .map(i64::from),
+                    status: c.status().map(|s| s.as_str().to_string()),
+                }
+            }));
+            match page.next_marker() {
+                Some(m) if !m.is_empty() && Some(m) != marker.as_deref() => {
+                    marker = Some(m.to_string())
+                }
+                _ => break,
+            }
+        }
+        Ok(out)
+    }
+
+    async fn usage_plans(&self) -> Result<Vec<crate::model::UsagePlan>, SourceError> {
+        use crate::model::{ThrottleLimit, UsagePlan, UsagePlanStage, UsageQuota};
+        let limit = |t: &aws_sdk_apigateway::types::ThrottleSettings| ThrottleLimit {
+            rate_limit: Some(t.rate_limit()),
+            burst_limit: Some(i64::from(t.burst_limit())),
+        };
+        let mut out = Vec::new();
+        let mut position: Option<String> = None;
+        loop {
+            let page = self
+                .apigw
+                .get_usage_plans()
+                .limit(500)
+                .set_position(position.clone())
+                .send()
+                .await
+                .map_err(|e| map_err("apigateway:GET", "/usageplans", e))?;
+            out.extend(page.items().iter().map(|p| {
+                UsagePlan {
+                    id: p.id().unwrap_or_default().to_string(),
+                    name: p.name().unwrap_or_default().to_string(),
+                    stages: p
+                        .api_stages()
+                        .iter()
+                        .map(|s| UsagePlanStage {
+                            api_id: s.api_id().unwrap_or_default().to_string(),
+                            stage: s.stage().unwrap_or_default().to_string(),
+                            method_throttles: sorted(s.throttle())
+                                .into_iter()
+                                .map(|(k, t)| (k, limit(&t)))
+                                .collect(),
+                        })
+                        .collect(),
+                    throttle: p.throttle().map(limit),
+                    quota: p.quota().map(|q| UsageQuota {
+                        limit: i64::from(q.limit()),
+                        period: q
+                            .period()
+                            .map(|x| x.as_str().to_string())
+                            .unwrap_or_default(),
+                    }),
+                }
+            }));
+            match page.position() {
+                Some(p) if !p.is_empty() && Some(p) != position.as_deref() => {
+                    position = Some(p.to_string())
+                }
+                _ => break,
+            }
+        }
+        Ok(out)
+    }
+
+    // ---- end of `gwdoctor throttles` reads ----------------------------------------------
 
     async fn metric_data(
         &self,

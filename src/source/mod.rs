@@ -33,6 +33,39 @@ pub trait Source: Send + Sync {
     async fn routes(&self, api: &ApiSummary) -> Result<Vec<Route>, SourceError>;
     /// The API's authorizers.
     async fn authorizers(&self, api: &ApiSummary) -> Result<Vec<Authorizer>, SourceError>;
+
+    // ---- `gwdoctor throttles`: Lambda concurrency and API Gateway usage plans ----------
+    // Provided methods answer "unsupported" so a source written for other commands still
+    // compiles; the AWS, replay and record sources implement all of them.
+
+    /// Every Lambda function of the region (`lambda:ListFunctions`, all pages).
+    async fn list_functions(&self) -> Result<Vec<crate::model::LambdaFunction>, SourceError> {
+        Err(unsupported("lambda:ListFunctions"))
+    }
+    /// The region's concurrency limit and unreserved pool (`lambda:GetAccountSettings`).
+    async fn account_concurrency(&self) -> Result<crate::model::AccountConcurrency, SourceError> {
+        Err(unsupported("lambda:GetAccountSettings"))
+    }
+    /// A function's reserved concurrency (`lambda:GetFunctionConcurrency`): `None` when
+    /// none is set, `Some(0)` when the function is switched off.
+    async fn reserved_concurrency(&self, function: &str) -> Result<Option<i64>, SourceError> {
+        let _ = function;
+        Err(unsupported("lambda:GetFunctionConcurrency"))
+    }
+    /// A function's provisioned-concurrency configurations
+    /// (`lambda:ListProvisionedConcurrencyConfigs`, all pages); empty when none.
+    async fn provisioned_concurrency(
+        &self,
+        function: &str,
+    ) -> Result<Vec<crate::model::ProvisionedConfig>, SourceError> {
+        let _ = function;
+        Err(unsupported("lambda:ListProvisionedConcurrencyConfigs"))
+    }
+    /// Every REST API usage plan of the region (`apigateway:GET /usageplans`).
+    async fn usage_plans(&self) -> Result<Vec<crate::model::UsagePlan>, SourceError> {
+        Err(unsupported("apigateway:GET"))
+    }
+    // ---- end of `gwdoctor throttles` reads ----------------------------------------------
     /// One series per query, in the same order, over `window`. Implementations batch: the
     /// whole slice should cost as few `GetMetricData` calls as the 500-query limit allows.
     async fn metric_data(
@@ -53,7 +86,11 @@ pub trait Source: Send + Sync {
     ) -> Result<LogPage, SourceError>;
     /// Names of the log groups starting with `prefix` (`logs:DescribeLogGroups`), e.g. every
     /// API Gateway execution-log group of the region.
-    async fn log_groups(&self, prefix: &str) -> Result<Vec<String>, SourceError>;
+    async fn log_groups(&self, prefix: &str) -> Result<Vec<String>, SourceError> {
+        Err(SourceError::NotRecorded {
+            what: format!("the log groups named {prefix}*"),
+        })
+    }
     /// Starts a Logs Insights query (`logs:StartQuery`); returns its id.
     async fn start_query(&self, query: &InsightsQuery) -> Result<String, SourceError>;
     /// The status and one page of rows of a query (`logs:GetQueryResults`).
@@ -103,6 +140,15 @@ fn resource_suffix(resource: &str) -> String {
         String::new()
     } else {
         format!(" on {resource}")
+    }
+}
+
+/// What a [`Source`] that cannot answer a `gwdoctor throttles` read returns.
+fn unsupported(action: &str) -> SourceError {
+    SourceError::Service {
+        action: action.into(),
+        code: "Unsupported".into(),
+        message: "this data source cannot answer this call".into(),
     }
 }
 

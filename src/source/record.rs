@@ -72,6 +72,11 @@ impl Recorder {
         self.with(|i| i.about = about);
     }
 
+    /// Sets the arguments that replay the recording (`gwdoctor throttles`).
+    pub fn set_replay_args(&self, args: Vec<String>) {
+        self.with(|i| i.replay_args = args);
+    }
+
     /// Writes the recording as pretty JSON.
     pub fn write(&self, path: &Path) -> anyhow::Result<()> {
         let json = self.with(|i| {
@@ -135,6 +140,62 @@ impl Source for Recorder {
         }
         r
     }
+
+    // ---- `gwdoctor throttles` ---------------------------------------------------------
+
+    async fn list_functions(&self) -> Result<Vec<crate::model::LambdaFunction>, SourceError> {
+        let r = self.inner.list_functions().await;
+        match &r {
+            Ok(v) => self.with(|i| i.lambda.functions = Some(v.clone())),
+            Err(e) => self.record_error("list_functions", "", e),
+        }
+        r
+    }
+
+    async fn account_concurrency(&self) -> Result<crate::model::AccountConcurrency, SourceError> {
+        let r = self.inner.account_concurrency().await;
+        match &r {
+            Ok(v) => self.with(|i| i.lambda.account = Some(*v)),
+            Err(e) => self.record_error("account_concurrency", "", e),
+        }
+        r
+    }
+
+    async fn reserved_concurrency(&self, function: &str) -> Result<Option<i64>, SourceError> {
+        let r = self.inner.reserved_concurrency(function).await;
+        match &r {
+            Ok(v) => self
+                .with(|i| i.lambda.reserved.insert(function.to_string(), *v))
+                .map_or((), drop),
+            Err(e) => self.record_error("reserved_concurrency", function, e),
+        }
+        r
+    }
+
+    async fn provisioned_concurrency(
+        &self,
+        function: &str,
+    ) -> Result<Vec<crate::model::ProvisionedConfig>, SourceError> {
+        let r = self.inner.provisioned_concurrency(function).await;
+        match &r {
+            Ok(v) => self
+                .with(|i| i.lambda.provisioned.insert(function.to_string(), v.clone()))
+                .map_or((), drop),
+            Err(e) => self.record_error("provisioned_concurrency", function, e),
+        }
+        r
+    }
+
+    async fn usage_plans(&self) -> Result<Vec<crate::model::UsagePlan>, SourceError> {
+        let r = self.inner.usage_plans().await;
+        match &r {
+            Ok(v) => self.with(|i| i.usage_plans = Some(v.clone())),
+            Err(e) => self.record_error("usage_plans", "", e),
+        }
+        r
+    }
+
+    // ---- end of `gwdoctor throttles` ----------------------------------------------------
 
     async fn metric_data(
         &self,

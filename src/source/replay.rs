@@ -47,6 +47,19 @@ pub struct Incident {
     pub routes: BTreeMap<String, Vec<Route>>,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub authorizers: BTreeMap<String, Vec<Authorizer>>,
+    // ---- `gwdoctor throttles` ---------------------------------------------------------
+    /// The region's usage plans (`usage_plans`); absent: not recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub usage_plans: Option<Vec<crate::model::UsagePlan>>,
+    /// Lambda concurrency data (`list_functions`, `account_concurrency`,
+    /// `reserved_concurrency` and `provisioned_concurrency`, the last two keyed by function).
+    #[serde(default, skip_serializing_if = "LambdaRecord::is_empty")]
+    pub lambda: LambdaRecord,
+    /// The gwdoctor arguments the recording answers (`["throttles", "--since", "45m"]`),
+    /// so tests and people can replay it with the same question.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub replay_args: Vec<String>,
+    // ---- end of `gwdoctor throttles` ----------------------------------------------------
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub metrics: Vec<Series>,
     /// Lambda function configurations, by function name.
@@ -68,6 +81,34 @@ pub struct Incident {
 pub struct RecordedQuery {
     pub query: InsightsQuery,
     pub results: QueryResults,
+}
+
+/// What `gwdoctor throttles` read from Lambda, as `"lambda": {...}` in the incident file.
+/// Hand-editing: a function missing from `reserved` has no reservation (`null` says the
+/// same, `0` switches it off); one missing from `provisioned` has no provisioned concurrency.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct LambdaRecord {
+    /// `ListFunctions`; absent: not recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub functions: Option<Vec<crate::model::LambdaFunction>>,
+    /// `GetAccountSettings`; absent: not recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account: Option<crate::model::AccountConcurrency>,
+    /// `GetFunctionConcurrency` answers by function name.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub reserved: BTreeMap<String, Option<i64>>,
+    /// `ListProvisionedConcurrencyConfigs` answers by function name.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub provisioned: BTreeMap<String, Vec<crate::model::ProvisionedConfig>>,
+}
+
+impl LambdaRecord {
+    pub fn is_empty(&self) -> bool {
+        self.functions.is_none()
+            && self.account.is_none()
+            && self.reserved.is_empty()
+            && self.provisioned.is_empty()
+    }
 }
 
 /// A call that failed while recording.
@@ -172,6 +213,76 @@ impl Source for ReplaySource {
     async fn authorizers(&self, api: &ApiSummary) -> Result<Vec<Authorizer>, SourceError> {
         self.keyed("authorizers", &self.incident.authorizers, api)
     }
+
+    // ---- `gwdoctor throttles` ---------------------------------------------------------
+
+    async fn list_functions(&self) -> Result<Vec<crate::model::LambdaFunction>, SourceError> {
+        if let Some(e) = self.incident.error_for("list_functions", "") {
+            return Err(e);
+        }
+        self.incident
+            .lambda
+            .functions
+            .clone()
+            .ok_or_else(|| SourceError::NotRecorded {
+                what: "the list of Lambda functions".into(),
+            })
+    }
+
+    async fn account_concurrency(&self) -> Result<crate::model::AccountConcurrency, SourceError> {
+        if let Some(e) = self.incident.error_for("account_concurrency", "") {
+            return Err(e);
+        }
+        self.incident
+            .lambda
+            .account
+            .ok_or_else(|| SourceError::NotRecorded {
+                what: "the Lambda account settings".into(),
+            })
+    }
+
+    async fn reserved_concurrency(&self, function: &str) -> Result<Option<i64>, SourceError> {
+        if let Some(e) = self.incident.error_for("reserved_concurrency", function) {
+            return Err(e);
+        }
+        Ok(self
+            .incident
+            .lambda
+            .reserved
+            .get(function)
+            .copied()
+            .flatten())
+    }
+
+    async fn provisioned_concurrency(
+        &self,
+        function: &str,
+    ) -> Result<Vec<crate::model::ProvisionedConfig>, SourceError> {
+        if let Some(e) = self.incident.error_for("provisioned_concurrency", function) {
+            return Err(e);
+        }
+        Ok(self
+            .incident
+            .lambda
+            .provisioned
+            .get(function)
+            .cloned()
+            .unwrap_or_default())
+    }
+
+    async fn usage_plans(&self) -> Result<Vec<crate::model::UsagePlan>, SourceError> {
+        if let Some(e) = self.incident.error_for("usage_plans", "") {
+            return Err(e);
+        }
+        self.incident
+            .usage_plans
+            .clone()
+            .ok_or_else(|| SourceError::NotRecorded {
+                what: "the usage plans".into(),
+            })
+    }
+
+    // ---- end of `gwdoctor throttles` ----------------------------------------------------
 
     async fn metric_data(
         &self,
@@ -314,7 +425,12 @@ fn quoted_terms(pattern: &str) -> Vec<String> {
     if parts.iter().step_by(2).any(|gap| !gap.trim().is_empty()) {
         return Vec::new();
     }
-    parts.iter().skip(1).step_by(2).map(|t| t.to_string()).collect()
+    parts
+        .iter()
+        .skip(1)
+        .step_by(2)
+        .map(|t| t.to_string())
+        .collect()
 }
 
 #[cfg(test)]

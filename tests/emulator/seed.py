@@ -64,6 +64,9 @@ method settings */* logging INFO + metrics enabled, per-method metrics):
                                     GetFunctionConfiguration with that LoggingConfig and
                                     SnapStart on), platform.restoreStart/restoreReport and
                                     platform.report with restoreDurationMs: quiet.
+  throttle-*        `gwdoctor throttles` scenarios (account, reserved, spillover, scaling,
+                    stage, usage-plan, apigw-account, quiet, many): see seed_throttles.py.
+                    Options --account-limit N (default 1000) and --functions N (throttle-many).
 
 --suffix S appends "-S" to the API and function names (for tests that seed one scenario
 twice into the same region). Lambda functions and the IAM role are reused if they exist.
@@ -82,6 +85,9 @@ import zipfile
 import boto3
 from botocore.config import Config
 from botocore.exceptions import ClientError
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import seed_throttles  # noqa: E402  (the `gwdoctor throttles` scenarios)
 
 ACCOUNT = "123456789012"
 ROLE_NAME = "gwdoctor-lambda-role"
@@ -850,6 +856,8 @@ def seed_cold_start_logs(aws, args):
 def run(args):
     aws = Aws(args.endpoint, args.region)
     s, sfx = args.scenario, args.sfx
+    if s in seed_throttles.SCENARIOS:   # `gwdoctor throttles` scenarios: seed_throttles.py
+        return seed_throttles.run(sys.modules[__name__], aws, args)
     name = (lambda default: args.api_name or default)
     if s == "backend-slow":
         return seed_rest_orders(aws, args, name(f"orders-api{sfx}"), f"orders-fn{sfx}", minute_backend_slow)
@@ -874,6 +882,7 @@ def run(args):
 
 SCENARIOS = ["backend-slow", "cold-start", "throttled", "gateway-overhead", "healthy", "no-metrics", "http-api", "bench-50",
              "cold-start-logs"]
+SCENARIOS += seed_throttles.SCENARIOS
 
 
 def main(argv=None):
@@ -887,6 +896,11 @@ def main(argv=None):
                     help="epoch seconds the data ends at (default: now rounded down to the minute)")
     ap.add_argument("--suffix", default="", help="appended as -SUFFIX to API and function names")
     ap.add_argument("--api-name", default=None, help="name the REST API this instead (the bundled demo is named 'demo')")
+    ap.add_argument("--functions", type=int, default=200, help="throttle-many: how many functions")
+    ap.add_argument("--no-reservations", action="store_true",
+                    help="throttle-many: no reserved concurrency on the fleet (the usual account)")
+    ap.add_argument("--account-limit", type=int, default=1000,
+                    help="throttle-*: the account concurrency limit the data is shaped for (set cwproxy to it)")
     args = ap.parse_args(argv)
     if not args.endpoint:
         ap.error("--endpoint is required (or set GWDOCTOR_TEST_ENDPOINT)")
