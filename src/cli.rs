@@ -90,6 +90,9 @@ pub enum Command {
     ColdStarts(ColdStartsArgs),
     /// Were requests throttled, by which limit (Lambda or API Gateway), and which function drove it.
     Throttles(ThrottlesArgs),
+    /// Follow one request (the x-amzn-RequestId a client saw) through API Gateway into Lambda:
+    /// timeline, where the time went, and why it failed.
+    Trace(TraceArgs),
     /// List every check: id, title, the data it needs, its IAM actions.
     Checks,
     /// Print a check's documentation.
@@ -158,6 +161,19 @@ pub struct LatencyArgs {
     /// Worst minutes shown in the table.
     #[arg(long, default_value_t = 5)]
     pub top: usize,
+}
+
+#[derive(Debug, Args)]
+pub struct TraceArgs {
+    /// The request id: the `x-amzn-RequestId` response header (API Gateway's request id).
+    pub request_id: String,
+    /// REST or HTTP API id (or exact name): search only its stages' logs (fewer calls). Without
+    /// it, every execution-log group of the region is searched.
+    #[arg(long)]
+    pub api: Option<String>,
+    /// Only this stage.
+    #[arg(long)]
+    pub stage: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -476,6 +492,57 @@ pub async fn run(cli: Cli, out: &mut dyn std::io::Write) -> anyhow::Result<ExitS
             ))
         }
         Command::Throttles(a) => run_throttles(g, &a, fail_on, out).await,
+        Command::Trace(a) => {
+            let mut signatures = crate::trace::signatures::builtin();
+            if let Some(dir) = &g.checks_dir {
+                signatures.extend(crate::trace::signatures::load_dir(dir)?);
+            }
+            let (source, recorder) = open_source(g).await?;
+            let req = commands::trace::TraceRequest {
+                request_id: a.request_id.clone(),
+                api: a.api.clone(),
+                stage: a.stage.clone(),
+                since: g.since.clone(),
+                start: g.start.clone(),
+                end: g.end.clone(),
+                signatures,
+            };
+            let progress = std::sync::Arc::new(crate::progress::Progress::default());
+            let spinner =
+                crate::progress::Spinner::start(progress.clone(), std::io::stderr().is_terminal());
+            let result = commands::trace::run(source.as_ref(), &req, &progress).await;
+            drop(spinner);
+            if let (Some(rec), Some(path)) = (&recorder, &g.record) {
+                if let Ok(o) = &result {
+                    rec.set_now(o.report.target.end);
+                    rec.set_about(format!(
+                        "gwdoctor trace {} recorded {}",
+                        a.request_id,
+                        o.report.target.end.format("%Y-%m-%dT%H:%M:%SZ")
+                    ));
+                    let mut args = vec!["trace".to_string(), a.request_id.clone()];
+                    if let Some(api) = &a.api {
+                        args.extend(["--api".to_string(), api.clone()]);
+                    }
+                    if let Some(s) = &a.stage {
+                        args.extend(["--stage".to_string(), s.clone()]);
+                    }
+                    rec.set_replay_args(args);
+                }
+                rec.write(path)
+                    .with_context(|| format!("writing --record {}", path.display()))?;
+            }
+            let outcome = result?;
+            out.write_all(output::render(&outcome.report, g.output, use_color(g)).as_bytes())?;
+            if outcome.not_found {
+                return Ok(ExitStatus::Inconclusive);
+            }
+            Ok(ExitStatus::of(
+                &outcome.report,
+                fail_on,
+                outcome.inconclusive,
+            ))
+        }
         Command::Latency(a) => {
             validate(&a)?;
             // Validate the window before touching the network.

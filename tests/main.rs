@@ -19,3 +19,5 @@ mod ssl;
 mod cold_starts;
 // `gwdoctor throttles`: replay contract, and the live path with many functions.
 mod throttles;
+// `gwdoctor trace` against the emulator.
+mod trace;

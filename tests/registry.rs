@@ -34,6 +34,47 @@ fn ids_are_unique_kebab_case_and_documented() {
 }
 
 #[test]
+fn every_trace_signature_file_is_embedded() {
+    let on_disk: BTreeSet<String> = std::fs::read_dir(root().join("checks/trace"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".toml"))
+        .collect();
+    let embedded: BTreeSet<String> = gwdoctor::trace::signatures::BUILTIN
+        .iter()
+        .map(|(n, _)| n.to_string())
+        .collect();
+    assert_eq!(
+        on_disk, embedded,
+        "add the file to trace::signatures::BUILTIN"
+    );
+    // Each cause has a recorded fixture that the trace command attributes to it.
+    for (file, _) in gwdoctor::trace::signatures::BUILTIN {
+        let f = root()
+            .join("fixtures/request-failure-cause")
+            .join(file.replace(".toml", ".json"));
+        assert!(
+            f.exists(),
+            "no fixture {} for the {file} signature",
+            f.display()
+        );
+        let out = gwdoctor()
+            .args(crate::util::fixture_args(&f))
+            .args(["-o", "json", "--replay"])
+            .arg(&f)
+            .output()
+            .unwrap();
+        let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(
+            v["trace"]["cause"]["id"].as_str(),
+            Some(file.trim_end_matches(".toml")),
+            "{}",
+            f.display()
+        );
+    }
+}
+
+#[test]
 fn every_toml_in_checks_is_embedded() {
     let on_disk: BTreeSet<String> = std::fs::read_dir(root().join("checks"))
         .unwrap()
@@ -64,13 +105,13 @@ fn readme_lists_every_check() {
 /// fires and one where it stays quiet, in its own fixtures/<id>/ folder. A fixture is
 /// replayed with its recorded `replay_args` (throttles), else by `fixture_args`.
 #[test]
-fn each_latency_cold_starts_and_throttles_check_has_firing_and_quiet_fixtures() {
+fn each_command_check_has_firing_and_quiet_fixtures() {
     let mut covered = BTreeSet::new();
     for info in checks::catalog(&checks::registry(Vec::new())) {
         if !info
             .commands
             .iter()
-            .any(|x| x == "latency" || x == "cold-starts" || x == "throttles")
+            .any(|x| x == "latency" || x == "cold-starts" || x == "throttles" || x == "trace")
         {
             continue;
         }
@@ -113,7 +154,7 @@ fn each_latency_cold_starts_and_throttles_check_has_firing_and_quiet_fixtures() 
     }
     assert_eq!(
         covered.into_iter().collect::<Vec<_>>(),
-        ["cold-starts", "latency", "throttles"],
+        ["cold-starts", "latency", "throttles", "trace"],
         "every command's checks are covered"
     );
 }

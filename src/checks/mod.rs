@@ -17,6 +17,7 @@ pub mod lambda_memory_at_limit;
 pub mod lambda_runtime_version_change;
 pub mod latency_model;
 pub mod tls_backend;
+pub mod trace_checks;
 // `gwdoctor throttles`: the model and one file per check.
 pub mod apigw_account_throttling;
 pub mod apigw_stage_throttling;
@@ -276,6 +277,7 @@ pub fn catalog(all: &[Box<dyn Check>]) -> Vec<CheckInfo> {
     let mut v: Vec<CheckInfo> = all.iter().map(|c| c.info()).collect();
     v.extend(tls_backend::catalog());
     v.extend(throttle_model::catalog());
+    v.extend(trace_checks::catalog());
     v
 }
 

@@ -84,6 +84,35 @@ pub fn explain(all: &[Box<dyn Check>], id: &str, format: Format) -> anyhow::Resu
         .find(|(old, _)| *old == id)
         .map_or(id, |(_, new)| new);
     let Some(i) = infos.iter().find(|i| i.id == id).cloned() else {
+        // A trace cause (signature) is explained from its definition.
+        if let Some(s) = crate::trace::signatures::builtin()
+            .into_iter()
+            .find(|s| s.id == id)
+        {
+            let patterns: Vec<String> = s
+                .matchers
+                .iter()
+                .map(|m| format!("`{}`", m.regex.as_str()))
+                .collect();
+            return Ok(match format {
+                Format::Json => serde_json::to_string_pretty(&serde_json::json!({
+                    "id": s.id, "title": s.title, "severity": s.severity, "status": s.status,
+                    "explanation": s.explanation, "remedy": s.remedy, "patterns": patterns,
+                }))
+                .unwrap_or_default()
+                    + "\n",
+                _ => format!(
+                    "# {} — {} (trace cause)\n\nseverity: {} · HTTP status: {}\n\n{}\n\n## How to fix\n{}\n\n## Matched by\n{}\n",
+                    s.id,
+                    s.title,
+                    s.severity.as_str(),
+                    s.status.iter().map(|x| x.to_string()).collect::<Vec<_>>().join(", "),
+                    s.explanation,
+                    s.remedy,
+                    patterns.join("\n")
+                ),
+            });
+        }
         let ids: Vec<String> = infos.iter().map(|i| i.id.clone()).collect();
         bail!("no check {id:?}. Known checks: {}", ids.join(", "));
     };

@@ -8,6 +8,7 @@ pub mod cold_starts;
 pub mod latency;
 pub mod ssl;
 pub mod throttles;
+pub mod trace;
 
 use crate::model::{function_from_uri, ApiSummary, FunctionRef, Route, StageInfo};
 

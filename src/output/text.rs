@@ -89,7 +89,11 @@ fn evidence_line(e: &Evidence) -> String {
         Evidence::LogLine {
             group, at, text, ..
         } => {
-            format!("{} {group}: {}", at.format("%H:%M:%S"), clean(text))
+            format!(
+                "{} {group}: {}",
+                at.format("%H:%M:%S"),
+                clean(text).trim_end().replace('\n', " ⏎ ")
+            )
         }
         Evidence::Certificate {
             index,

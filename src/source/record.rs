@@ -82,6 +82,13 @@ impl Recorder {
         let json = self.with(|i| {
             i.metrics.sort_by(|a, b| a.query.cmp(&b.query));
             i.metrics.dedup_by(|a, b| a.query == b.query);
+            // Two filters over one group (e.g. by X-Ray id, then by request id) can return the
+            // same event twice; a replay must see it once, in time order.
+            for events in i.logs.values_mut() {
+                let mut seen = std::collections::HashSet::new();
+                events.retain(|e| seen.insert((e.timestamp, e.stream.clone(), e.message.clone())));
+                events.sort_by_key(|e| e.timestamp);
+            }
             serde_json::to_string_pretty(i)
         })?;
         std::fs::write(path, json + "\n")

@@ -88,6 +88,7 @@ from botocore.exceptions import ClientError
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import seed_throttles  # noqa: E402  (the `gwdoctor throttles` scenarios)
+import seed_trace  # noqa: E402  (the `gwdoctor trace` scenarios)
 
 ACCOUNT = "123456789012"
 ROLE_NAME = "gwdoctor-lambda-role"
@@ -856,6 +857,8 @@ def seed_cold_start_logs(aws, args):
 def run(args):
     aws = Aws(args.endpoint, args.region)
     s, sfx = args.scenario, args.sfx
+    if s in seed_trace.SCENARIOS:   # `gwdoctor trace` scenarios: seed_trace.py
+        return seed_trace.run(sys.modules[__name__], aws, args)
     if s in seed_throttles.SCENARIOS:   # `gwdoctor throttles` scenarios: seed_throttles.py
         return seed_throttles.run(sys.modules[__name__], aws, args)
     name = (lambda default: args.api_name or default)
@@ -883,6 +886,7 @@ def run(args):
 SCENARIOS = ["backend-slow", "cold-start", "throttled", "gateway-overhead", "healthy", "no-metrics", "http-api", "bench-50",
              "cold-start-logs"]
 SCENARIOS += seed_throttles.SCENARIOS
+SCENARIOS += seed_trace.SCENARIOS
 
 
 def main(argv=None):
@@ -896,6 +900,7 @@ def main(argv=None):
                     help="epoch seconds the data ends at (default: now rounded down to the minute)")
     ap.add_argument("--suffix", default="", help="appended as -SUFFIX to API and function names")
     ap.add_argument("--api-name", default=None, help="name the REST API this instead (the bundled demo is named 'demo')")
+    ap.add_argument("--hours", type=int, default=24, help="trace-busy: hours of traffic")
     ap.add_argument("--functions", type=int, default=200, help="throttle-many: how many functions")
     ap.add_argument("--no-reservations", action="store_true",
                     help="throttle-many: no reserved concurrency on the fleet (the usual account)")
