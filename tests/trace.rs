@@ -64,7 +64,7 @@ fn calls(ep: &str, region: &str) -> Vec<String> {
 fn a_502_and_a_504_are_named_and_joined_to_their_lambda_invocation() {
     let Some(ep) = emulator() else { return };
     let _g = FAULTS.read().unwrap();
-    let region = "eu-central-2";
+    let region = "ap-south-2";
     let s = seed(&ep, "trace-requests", region);
     let api = s["api_id"].as_str().unwrap();
     for (cause, status) in [
