@@ -119,7 +119,7 @@ fn a_502_and_a_504_are_named_and_joined_to_their_lambda_invocation() {
 fn without_api_every_execution_log_group_is_searched() {
     let Some(ep) = emulator() else { return };
     let _g = FAULTS.read().unwrap();
-    let region = "eu-south-2";
+    let region = "ap-southeast-4";
     let s = seed(&ep, "trace-requests", region);
     let id = s["requests"]["lambda-throttled"].as_str().unwrap();
     let (code, v, err) = trace(&ep, region, &[id]);
