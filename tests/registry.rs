@@ -158,3 +158,27 @@ fn each_command_check_has_firing_and_quiet_fixtures() {
         "every command's checks are covered"
     );
 }
+
+/// Live tests run in parallel against one emulator and isolate themselves by region (moto
+/// keeps one backend per region): two test files seeding the same region would see each
+/// other's APIs and functions.
+#[test]
+fn live_test_files_seed_distinct_regions() {
+    let re = regex::Regex::new(r#"(?:let region = |seed\(&ep, "[^"]+", )"([a-z]{2}-[a-z]+-\d)""#).unwrap();
+    let mut owner: std::collections::BTreeMap<String, String> = Default::default();
+    for e in std::fs::read_dir(root().join("tests")).unwrap() {
+        let p = e.unwrap().path();
+        if p.extension().is_none_or(|x| x != "rs") {
+            continue;
+        }
+        let name = p.file_name().unwrap().to_string_lossy().into_owned();
+        let text = std::fs::read_to_string(&p).unwrap();
+        for c in re.captures_iter(&text) {
+            let region = c[1].to_string();
+            if let Some(other) = owner.insert(region.clone(), name.clone()) {
+                assert_eq!(other, name, "{region} is seeded by both {other} and {name}");
+            }
+        }
+    }
+    assert!(owner.len() >= 10, "the pattern still finds the live tests' regions: {owner:?}");
+}
