@@ -56,6 +56,9 @@ pub struct StageInfo {
     pub variables: Vec<(String, String)>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub access_log_destination: Option<String>,
+    /// The access-log format (`$context.*` variables), when access logging is on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub access_log_format: Option<String>,
     #[serde(default)]
     pub tracing_enabled: bool,
 }

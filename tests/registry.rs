@@ -164,7 +164,8 @@ fn each_command_check_has_firing_and_quiet_fixtures() {
 /// other's APIs and functions.
 #[test]
 fn live_test_files_seed_distinct_regions() {
-    let re = regex::Regex::new(r#"(?:let region = |seed\(&ep, "[^"]+", )"([a-z]{2}-[a-z]+-\d)""#).unwrap();
+    let re = regex::Regex::new(r#"(?:let region = |seed\(&ep, "[^"]+", )"([a-z]{2}-[a-z]+-\d)""#)
+        .unwrap();
     let mut owner: std::collections::BTreeMap<String, String> = Default::default();
     for e in std::fs::read_dir(root().join("tests")).unwrap() {
         let p = e.unwrap().path();
@@ -180,5 +181,8 @@ fn live_test_files_seed_distinct_regions() {
             }
         }
     }
-    assert!(owner.len() >= 10, "the pattern still finds the live tests' regions: {owner:?}");
+    assert!(
+        owner.len() >= 10,
+        "the pattern still finds the live tests' regions: {owner:?}"
+    );
 }

@@ -191,3 +191,19 @@ fn stage_with_logging_off_is_explained() {
         "{text}"
     );
 }
+
+#[test]
+fn http_api_is_traced_from_its_access_log() {
+    let Some(ep) = emulator() else { return };
+    let _g = FAULTS.read().unwrap();
+    let region = "af-south-1";
+    let s = seed(&ep, "trace-http", region);
+    let id = s["requests"]["timeout"].as_str().unwrap();
+    let (code, v, err) = trace(&ep, region, &[id, "--api", s["api_id"].as_str().unwrap()]);
+    assert_eq!(code, 1, "{err} {v}");
+    let t = &v["trace"];
+    assert_eq!(t["status"], 500);
+    assert_eq!(t["lambda_request_id"], s["lambda_requests"]["timeout"]);
+    assert_eq!(t["cause"]["id"], "lambda-timeout", "{t}");
+    assert_eq!(t["breakdown"]["integration_latency_ms"], 3004);
+}

@@ -172,6 +172,7 @@ pub async fn run(
     let mut notes: Vec<String> = Vec::new();
     let mut ready: Vec<(Severity, String)> = Vec::new();
     let mut api_info: Option<ApiSummary> = None;
+    let mut stages_seen: Vec<StageInfo> = Vec::new();
 
     // Where to look.
     let groups: Vec<(String, Option<String>)> = match &req.api {
@@ -195,6 +196,7 @@ pub async fn run(
             for st in &stages {
                 ready.extend(readiness(&api, st));
             }
+            stages_seen = stages.clone();
             let g: Vec<(String, Option<String>)> = match api.kind {
                 ApiKind::Rest => stages
                     .iter()
@@ -362,6 +364,22 @@ pub async fn run(
             not_found: true,
         });
     };
+
+    if api_info.as_ref().is_some_and(|a| a.kind == ApiKind::Http) {
+        return http_access_trace(
+            source,
+            req,
+            progress,
+            api_info.as_ref(),
+            &stages_seen,
+            target,
+            group,
+            exec,
+            notes,
+            ready,
+        )
+        .await;
+    }
 
     // Follow into the function's log group with the Lambda request id.
     let mut lambda_events = Vec::new();
@@ -754,5 +772,289 @@ fn section(t: &Trace, group: &str, api: Option<&ApiSummary>) -> Section {
         json,
         text,
         markdown: md,
+    }
+}
+
+/// What an HTTP API access-log record says, and which `$context` fields its format lacks for
+/// a full trace.
+#[derive(Debug, Default, PartialEq)]
+pub struct AccessFacts {
+    pub status: Option<u16>,
+    pub integration_latency_ms: Option<u64>,
+    pub response_latency_ms: Option<u64>,
+    pub lambda_request_id: Option<String>,
+    pub error: Option<String>,
+    pub route_key: Option<String>,
+    pub missing: Vec<&'static str>,
+}
+
+/// Reads a JSON access-log record by the usual key names (any nesting, any case), and checks
+/// the stage's format for the variables a trace needs.
+pub fn access_facts(message: &str, format: Option<&str>) -> AccessFacts {
+    let mut f = AccessFacts::default();
+    fn walk(prefix: &str, v: &serde_json::Value, out: &mut Vec<(String, String)>) {
+        match v {
+            serde_json::Value::Object(m) => {
+                for (k, v) in m {
+                    walk(&format!("{prefix}{k}"), v, out);
+                }
+            }
+            serde_json::Value::String(s) => out.push((prefix.to_string(), s.clone())),
+            serde_json::Value::Number(n) => out.push((prefix.to_string(), n.to_string())),
+            _ => {}
+        }
+    }
+    let mut pairs = Vec::new();
+    if let Ok(v) = serde_json::from_str::<serde_json::Value>(message.trim()) {
+        walk("", &v, &mut pairs);
+    }
+    let norm = |k: &str| {
+        k.chars()
+            .filter(char::is_ascii_alphanumeric)
+            .collect::<String>()
+            .to_ascii_lowercase()
+    };
+    for (k, v) in &pairs {
+        let v = v.trim();
+        if v.is_empty() || v == "-" {
+            continue;
+        }
+        match norm(k).as_str() {
+            "status" => f.status = v.parse().ok(),
+            "integrationlatency" => f.integration_latency_ms = v.parse().ok(),
+            "responselatency" => f.response_latency_ms = v.parse().ok(),
+            "integrationrequestid" | "awsendpointrequestid" => {
+                f.lambda_request_id = Some(v.to_string())
+            }
+            "integrationerrormessage" | "integrationerror" | "errormessage" => {
+                f.error = Some(v.to_string())
+            }
+            "routekey" => f.route_key = Some(v.to_string()),
+            _ => {}
+        }
+    }
+    let has = |vars: &[&str]| format.is_some_and(|fmt| vars.iter().any(|v| fmt.contains(v)));
+    for (what, vars) in [
+        ("$context.status", &["$context.status"][..]),
+        (
+            "$context.integrationLatency",
+            &[
+                "$context.integrationLatency",
+                "$context.integration.latency",
+            ][..],
+        ),
+        (
+            "$context.integration.requestId (the Lambda request id)",
+            &[
+                "$context.integration.requestId",
+                "$context.awsEndpointRequestId",
+            ][..],
+        ),
+        (
+            "$context.integrationErrorMessage",
+            &[
+                "$context.integrationErrorMessage",
+                "$context.integration.error",
+                "$context.error.message",
+            ][..],
+        ),
+        ("$context.routeKey", &["$context.routeKey"][..]),
+    ] {
+        if !has(vars) {
+            f.missing.push(what);
+        }
+    }
+    f
+}
+
+/// HTTP APIs have no execution log: the stage's access-log record of the request is the
+/// gateway side, and `$context.integration.requestId` (when the format has it) leads into
+/// the function's log.
+#[allow(clippy::too_many_arguments)]
+async fn http_access_trace(
+    source: &dyn Source,
+    req: &TraceRequest,
+    progress: &Progress,
+    api: Option<&ApiSummary>,
+    stages: &[StageInfo],
+    target: TargetInfo,
+    group: String,
+    records: Vec<LogEvent>,
+    mut notes: Vec<String>,
+    mut ready: Vec<(Severity, String)>,
+) -> anyhow::Result<TraceOutcome> {
+    let record = records
+        .iter()
+        .find(|e| e.message.contains(&req.request_id))
+        .unwrap_or(&records[0]);
+    let format = stages.iter().find_map(|s| s.access_log_format.as_deref());
+    let facts = access_facts(&record.message, format);
+    if !facts.missing.is_empty() {
+        ready.push((
+            Severity::Info,
+            format!(
+                "the access-log format lacks {} for a full trace. Turn it on: aws apigatewayv2 update-stage --api-id {} --stage-name STAGE --access-log-settings 'DestinationArn=ARN,Format={{\"requestId\":\"$context.requestId\",\"routeKey\":\"$context.routeKey\",\"status\":\"$context.status\",\"integrationLatency\":\"$context.integrationLatency\",\"responseLatency\":\"$context.responseLatency\",\"integrationRequestId\":\"$context.integration.requestId\",\"integrationError\":\"$context.integrationErrorMessage\"}}'",
+                facts.missing.join(", "),
+                api.map_or("API_ID", |a| a.id.as_str())
+            ),
+        ));
+    }
+    // The function: the route's Lambda integration (or the only one).
+    let mut lambda_events = Vec::new();
+    let mut function = None;
+    if let (Some(api), Some(lid)) = (api, &facts.lambda_request_id) {
+        if let Ok(routes) = source.routes(api).await {
+            let fns: Vec<(String, crate::model::FunctionRef)> = routes
+                .iter()
+                .filter_map(|r| {
+                    let f = crate::model::function_from_uri(
+                        r.integration.as_ref()?.uri.as_ref()?,
+                        &[],
+                    )?;
+                    Some((r.key(), f))
+                })
+                .collect();
+            function = fns
+                .iter()
+                .find(|(k, _)| facts.route_key.as_deref() == Some(k.as_str()))
+                .or(if fns.len() == 1 { fns.first() } else { None })
+                .map(|(_, f)| f.clone());
+        }
+        if let Some(f) = &function {
+            let log_group = match source.function_config(&f.name).await {
+                Ok(c) => c.log_group,
+                Err(e) if e.is_fatal() => bail!("{e}"),
+                Err(_) => crate::model::FunctionConfig::default_log_group(&f.name),
+            };
+            let w = Window {
+                start: record.timestamp - Duration::minutes(2),
+                end: record.timestamp + Duration::minutes(2),
+            };
+            match read_group(source, progress, &log_group, &format!("\"{lid}\""), w).await {
+                Ok(ev) => lambda_events = ev,
+                Err(e) if e.is_fatal() => bail!("{e}"),
+                Err(e) => notes.push(format!("Lambda log group {log_group}: {e}")),
+            }
+        } else {
+            notes.push("the record does not say which route/function served it and the API has several Lambda integrations".into());
+        }
+    }
+    let mut t = trace::build(&req.request_id, &[], &lambda_events, &req.signatures);
+    t.status = facts.status;
+    t.lambda_request_id = facts.lambda_request_id.clone();
+    t.function = function.map(|f| f.name);
+    t.breakdown.integration_latency_ms = facts.integration_latency_ms;
+    t.log_lines.insert(
+        0,
+        trace::Line {
+            at: record.timestamp,
+            source: "access".into(),
+            text: crate::sanitize::clean(&record.message),
+        },
+    );
+    t.timeline.insert(
+        0,
+        trace::Hop {
+            at: record.timestamp,
+            hop: "access log record".into(),
+            detail: format!(
+                "status {}, integration {} ms, response {} ms{}",
+                facts.status.map_or("?".into(), |s| s.to_string()),
+                facts
+                    .integration_latency_ms
+                    .map_or("?".into(), |v| v.to_string()),
+                facts
+                    .response_latency_ms
+                    .map_or("?".into(), |v| v.to_string()),
+                facts
+                    .error
+                    .as_ref()
+                    .map(|e| format!(", error: {}", crate::sanitize::clean(e)))
+                    .unwrap_or_default()
+            ),
+            gap_ms: None,
+        },
+    );
+    if t.cause.is_none() {
+        // No execution-log lines to match: fall back on the status the record gives.
+        let by_status = match facts.status {
+            Some(200..=399) if facts.error.is_none() => Some("ok"),
+            Some(504) => Some("integration-timeout"),
+            _ => None,
+        };
+        if let Some(sig) = by_status.and_then(|id| req.signatures.iter().find(|s| s.id == id)) {
+            t.cause = Some(trace::Cause {
+                id: sig.id.clone(),
+                title: sig.title.clone(),
+                severity: sig.severity,
+                explanation: sig.explanation.clone(),
+                remedy: sig.remedy.clone(),
+                lambda_reasons: Vec::new(),
+            });
+        }
+    }
+    notes.push(format!(
+        "HTTP API: traced from the access-log record in {group}"
+    ));
+    let inconclusive = t.cause.is_none();
+    let mut report = Report {
+        schema: SCHEMA,
+        command: "trace".into(),
+        target,
+        checks: vec![cause_result(&t, &group), readiness_result(&ready)],
+        notes,
+        section: Some(section(&t, &group, api)),
+    };
+    report.sort();
+    Ok(TraceOutcome {
+        report,
+        inconclusive,
+        not_found: false,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn access_record_fields_and_what_the_format_lacks() {
+        let fmt = r#"{ "requestId":"$context.requestId", "ip": "$context.identity.sourceIp", "requestTime":"$context.requestTime", "httpMethod":"$context.httpMethod","routeKey":"$context.routeKey", "status":"$context.status","protocol":"$context.protocol", "responseLength":"$context.responseLength" }"#;
+        let rec = r#"{"requestId":"Vwc2MGFUrPEFV_g=","ip":"203.0.113.7","requestTime":"21/Nov/2026:09:31:01 +0000","httpMethod":"GET","routeKey":"GET /items","status":"504","protocol":"HTTP/1.1","responseLength":"41"}"#;
+        let f = access_facts(rec, Some(fmt));
+        assert_eq!(f.status, Some(504));
+        assert_eq!(f.route_key.as_deref(), Some("GET /items"));
+        assert_eq!(f.lambda_request_id, None);
+        assert!(
+            f.missing
+                .iter()
+                .any(|m| m.contains("integration.requestId")),
+            "{:?}",
+            f.missing
+        );
+        assert!(f.missing.iter().any(|m| m.contains("integrationLatency")));
+        let full = r#"{"requestId":"$context.requestId","status":"$context.status","integrationLatency":"$context.integrationLatency","integration":{"requestId":"$context.integration.requestId","error":"$context.integration.error"},"routeKey":"$context.routeKey"}"#;
+        let rec = r#"{"requestId":"x","status":"502","integrationLatency":"81","integration":{"requestId":"758a8c2f-1f2e-4a5b-8c7d-9e0f1a2b3c4d","error":"-"},"routeKey":"GET /items"}"#;
+        let f = access_facts(rec, Some(full));
+        assert_eq!(
+            f.lambda_request_id.as_deref(),
+            Some("758a8c2f-1f2e-4a5b-8c7d-9e0f1a2b3c4d")
+        );
+        assert_eq!(f.integration_latency_ms, Some(81));
+        assert!(f.missing.is_empty(), "{:?}", f.missing);
+        // Not JSON (CLF): nothing read, everything reported from the format.
+        assert_eq!(
+            access_facts("203.0.113.7 - - [21/Nov/2026] \"GET /items\" 200", None).status,
+            None
+        );
+    }
+
+    #[test]
+    fn request_ids_are_checked_before_they_reach_a_filter_pattern() {
+        assert!(valid_id("286364ab-3a83-11e9-8dc8-db3cf4c83204"));
+        assert!(valid_id("UUID_REPLACED_INVALID_REQUEST_ID"));
+        assert!(!valid_id("a\" OR \"b"));
+        assert!(!valid_id(""));
+        assert!(!valid_id(&"a".repeat(200)));
     }
 }

@@ -677,6 +677,10 @@ impl Source for AwsSource {
                             .access_log_settings()
                             .and_then(|a| a.destination_arn())
                             .map(str::to_string),
+                        access_log_format: s
+                            .access_log_settings()
+                            .and_then(|a| a.format())
+                            .map(str::to_string),
                         tracing_enabled: s.tracing_enabled(),
                     })
                     .collect();
@@ -721,6 +725,10 @@ impl Source for AwsSource {
                             access_log_destination: s
                                 .access_log_settings()
                                 .and_then(|a| a.destination_arn())
+                                .map(str::to_string),
+                            access_log_format: s
+                                .access_log_settings()
+                                .and_then(|a| a.format())
                                 .map(str::to_string),
                             tracing_enabled: false,
                         });

@@ -13,7 +13,7 @@ the reference (API Gateway execution log §3.3, Lambda text platform lines §1).
 import hashlib
 import uuid
 
-SCENARIOS = ["trace-requests", "trace-busy", "trace-logging-off"]
+SCENARIOS = ["trace-requests", "trace-busy", "trace-logging-off", "trace-http"]
 
 
 def rid(name, salt=""):
@@ -156,7 +156,46 @@ CAUSES = ["ok", "malformed-proxy-response", "integration-timeout", "lambda-timeo
           "kms-access-denied"]
 
 
+ACCESS_FORMAT = ('{"requestId":"$context.requestId","routeKey":"$context.routeKey","status":"$context.status",'
+                 '"integrationLatency":"$context.integrationLatency","responseLatency":"$context.responseLatency",'
+                 '"integrationRequestId":"$context.integration.requestId","integrationError":"$context.integrationErrorMessage"}')
+
+
+def run_http(seed, aws, args):
+    """An HTTP API with access logging (JSON format with $context.integration.requestId) and
+    one request that timed out in its function (the client got 500/503-ish from API Gateway's
+    point of view: status 500 with the integration error), plus the function's lines."""
+    fn = f"trace-http-fn{args.sfx}"
+    role = seed.ensure_role(aws)
+    fn_arn = seed.ensure_function(aws, fn, role)
+    api_id, _ = seed.build_http_api(aws, args.api_name or f"trace-http-api{args.sfx}", [("GET /items", fn_arn)])
+    seed.stub_v2_authorizers(args.endpoint, api_id)
+    group = f"/aws/vendedlogs/apigw/{api_id}/access"
+    arn = f"arn:aws:logs:{args.region}:123456789012:log-group:{group}"
+    # moto has no apigatewayv2 UpdateStage: a second stage is created with access logging on.
+    aws.apigw2.create_stage(ApiId=api_id, StageName="live", AutoDeploy=True,
+                            AccessLogSettings={"DestinationArn": arn, "Format": ACCESS_FORMAT})
+    req, lam = rid("http-timeout", "apigw"), rid("http-timeout", "lambda")
+    t0 = args.now * 1000 - 20 * 60_000
+    logs = seed.Logs()
+    logs.add(group, "access", t0 + 3012,
+             '{"requestId":"' + req + '","routeKey":"GET /items","status":"500","integrationLatency":"3004",'
+             '"responseLatency":"3011","integrationRequestId":"' + lam + '","integrationError":"The Lambda function returned the following error: Task timed out after 3.00 seconds"}')
+    stream = f"2026/11/21/[$LATEST]{hashlib.md5(fn.encode()).hexdigest()}"
+    fg = f"/aws/lambda/{fn}"
+    logs.add(fg, stream, t0 + 5, f"START RequestId: {lam} Version: $LATEST")
+    logs.add(fg, stream, t0 + 3005, f"END RequestId: {lam}")
+    logs.add(fg, stream, t0 + 3006, f"REPORT RequestId: {lam}\tDuration: 3003.12 ms\tBilled Duration: 3000 ms\tMemory Size: 128 MB\tMax Memory Used: 71 MB\t")
+    logs.add(fg, stream, t0 + 3007, f"2026-11-21T09:40:03.007Z {lam} Task timed out after 3.00 seconds")
+    logs.send(aws)
+    return {"scenario": args.scenario, "region": args.region, "api_id": api_id, "stage": "live",
+            "function": fn, "requests": {"timeout": req}, "lambda_requests": {"timeout": lam},
+            "now": args.now, "metric_datums": 0}
+
+
 def run(seed, aws, args):
+    if args.scenario == "trace-http":
+        return run_http(seed, aws, args)
     sfx = args.sfx
     fn = f"trace-fn{sfx}"
     role = seed.ensure_role(aws)
