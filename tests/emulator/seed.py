@@ -901,6 +901,7 @@ def main(argv=None):
     ap.add_argument("--suffix", default="", help="appended as -SUFFIX to API and function names")
     ap.add_argument("--api-name", default=None, help="name the REST API this instead (the bundled demo is named 'demo')")
     ap.add_argument("--hours", type=int, default=24, help="trace-busy: hours of traffic")
+    ap.add_argument("--per-minute", type=int, default=10, help="trace-busy: requests a minute")
     ap.add_argument("--functions", type=int, default=200, help="throttle-many: how many functions")
     ap.add_argument("--no-reservations", action="store_true",
                     help="throttle-many: no reserved concurrency on the fleet (the usual account)")

@@ -241,7 +241,7 @@ def run(seed, aws, args):
         out["lambda_requests"] = {c: rid(c, "lambda") for c in CAUSES}
     else:
         hours = getattr(args, "hours", 24) or 24
-        per_min = 40
+        per_min = getattr(args, "per_minute", 10) or 10
         picks = {}
         for m in range(hours * 60):
             t_min = now_ms - (hours * 60 - m) * 60_000
