@@ -231,6 +231,18 @@ where
     }
 }
 
+/// Advances a pagination token (`position`, `nextToken`, `Marker`): false when the listing
+/// is complete, or when the service hands back the token it was given (no endless loop).
+fn next_page(token: &mut Option<String>, next: Option<&str>) -> bool {
+    match next {
+        Some(t) if !t.is_empty() && Some(t) != token.as_deref() => {
+            *token = Some(t.to_string());
+            true
+        }
+        _ => false,
+    }
+}
+
 fn to_smithy(t: DateTime<Utc>) -> aws_smithy_types::DateTime {
     aws_smithy_types::DateTime::from_secs(t.timestamp())
 }
@@ -267,11 +279,8 @@ impl AwsSource {
                     kind: ApiKind::Rest,
                 })
             }));
-            match page.position() {
-                Some(p) if !p.is_empty() && Some(p) != position.as_deref() => {
-                    position = Some(p.to_string())
-                }
-                _ => break,
+            if !next_page(&mut position, page.position()) {
+                break;
             }
         }
         Ok(out)
@@ -300,11 +309,8 @@ impl AwsSource {
                     kind: ApiKind::Http,
                 })
             }));
-            match page.next_token() {
-                Some(t) if !t.is_empty() && Some(t) != token.as_deref() => {
-                    token = Some(t.to_string())
-                }
-                _ => break,
+            if !next_page(&mut token, page.next_token()) {
+                break;
             }
         }
         Ok(out)
@@ -328,11 +334,8 @@ impl AwsSource {
                 .await
                 .map_err(|e| map_err("apigateway:GET", &resource, e))?;
             resources.extend(page.items().iter().cloned());
-            match page.position() {
-                Some(p) if !p.is_empty() && Some(p) != position.as_deref() => {
-                    position = Some(p.to_string())
-                }
-                _ => break,
+            if !next_page(&mut position, page.position()) {
+                break;
             }
         }
         let mut routes = Vec::new();
@@ -421,11 +424,8 @@ impl AwsSource {
                         .await
                         .map_err(|e| map_err("apigateway:GET", &resource, e))?;
                     out.extend(page.items().iter().cloned());
-                    match page.next_token() {
-                        Some(t) if !t.is_empty() && Some(t) != token.as_deref() => {
-                            token = Some(t.to_string())
-                        }
-                        _ => break,
+                    if !next_page(&mut token, page.next_token()) {
+                        break;
                     }
                 }
                 Ok::<_, SourceError>(out)
@@ -444,11 +444,8 @@ impl AwsSource {
                         .await
                         .map_err(|e| map_err("apigateway:GET", &resource, e))?;
                     out.extend(page.items().iter().cloned());
-                    match page.next_token() {
-                        Some(t) if !t.is_empty() && Some(t) != token.as_deref() => {
-                            token = Some(t.to_string())
-                        }
-                        _ => break,
+                    if !next_page(&mut token, page.next_token()) {
+                        break;
                     }
                 }
                 Ok::<_, SourceError>(out)
@@ -563,11 +560,8 @@ impl AwsSource {
                     }
                 }
             }
-            match out.next_token() {
-                Some(t) if !t.is_empty() && Some(t) != token.as_deref() => {
-                    token = Some(t.to_string())
-                }
-                _ => break,
+            if !next_page(&mut token, out.next_token()) {
+                break;
             }
         }
         Ok(queries
@@ -733,11 +727,8 @@ impl Source for AwsSource {
                             tracing_enabled: false,
                         });
                     }
-                    match page.next_token() {
-                        Some(t) if !t.is_empty() && Some(t) != token.as_deref() => {
-                            token = Some(t.to_string())
-                        }
-                        _ => break,
+                    if !next_page(&mut token, page.next_token()) {
+                        break;
                     }
                 }
                 stages.sort_by(|a, b| a.name.cmp(&b.name));
@@ -829,11 +820,8 @@ impl Source for AwsSource {
                     name: f.function_name()?.to_string(),
                 })
             }));
-            match page.next_marker() {
-                Some(m) if !m.is_empty() && Some(m) != marker.as_deref() => {
-                    marker = Some(m.to_string())
-                }
-                _ => break,
+            if !next_page(&mut marker, page.next_marker()) {
+                break;
             }
         }
         out.sort();
@@ -910,11 +898,8 @@ impl Source for AwsSource {
                     status: c.status().map(|s| s.as_str().to_string()),
                 }
             }));
-            match page.next_marker() {
-                Some(m) if !m.is_empty() && Some(m) != marker.as_deref() => {
-                    marker = Some(m.to_string())
-                }
-                _ => break,
+            if !next_page(&mut marker, page.next_marker()) {
+                break;
             }
         }
         Ok(out)
@@ -963,11 +948,8 @@ impl Source for AwsSource {
                     }),
                 }
             }));
-            match page.position() {
-                Some(p) if !p.is_empty() && Some(p) != position.as_deref() => {
-                    position = Some(p.to_string())
-                }
-                _ => break,
+            if !next_page(&mut position, page.position()) {
+                break;
             }
         }
         Ok(out)
@@ -1061,11 +1043,8 @@ impl Source for AwsSource {
                     .iter()
                     .filter_map(|g| g.log_group_name().map(str::to_string)),
             );
-            match page.next_token() {
-                Some(t) if !t.is_empty() && Some(t) != token.as_deref() => {
-                    token = Some(t.to_string())
-                }
-                _ => break,
+            if !next_page(&mut token, page.next_token()) {
+                break;
             }
         }
         Ok(out)
