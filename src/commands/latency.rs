@@ -42,6 +42,8 @@ pub struct WindowSpec {
 pub struct LatencyOutcome {
     pub report: Report,
     pub inconclusive: bool,
+    /// The typed analysis behind the report's `latency` section (the dashboard charts it).
+    pub analysis: LatencyAnalysis,
 }
 
 pub(super) fn fatal(e: SourceError, doing: &str) -> anyhow::Error {
@@ -217,6 +219,7 @@ pub async fn run(source: &dyn Source, req: &LatencyRequest) -> anyhow::Result<La
     Ok(LatencyOutcome {
         report,
         inconclusive,
+        analysis,
     })
 }
 
