@@ -100,6 +100,8 @@ pub enum Command {
         /// Check id, e.g. apigw-backend-latency.
         id: String,
     },
+    /// Terminal dashboard: every check on one screen, charts, refreshed (needs a terminal).
+    Dash(DashArgs),
 }
 
 /// `cold-starts`: which functions, and where their logs come from.
@@ -320,6 +322,29 @@ async fn run_throttles(
 
 // ---- end of `gwdoctor throttles` -------------------------------------------------------
 
+#[derive(Debug, Args)]
+pub struct DashArgs {
+    /// REST or HTTP API id (or its exact name).
+    #[arg(long)]
+    pub api: String,
+    /// Only this stage (default: every stage).
+    #[arg(long)]
+    pub stage: Option<String>,
+    /// Re-run the checks every N seconds (0: only when you press r).
+    #[arg(long, value_name = "SECONDS", default_value_t = 60)]
+    pub refresh: u64,
+    /// The latency the client measured, in ms: tests the path between client and API Gateway.
+    #[arg(long, value_name = "MS")]
+    pub client_ms: Option<f64>,
+    /// Statistic the verdict and the chart use.
+    #[arg(long, default_value = "p99", value_parser = ["p50", "p90", "p99", "Maximum", "Average"])]
+    pub stat: String,
+    /// The dashboard's own log (default: $XDG_STATE_HOME/gwdoctor/dash.log, else
+    /// ~/.local/state/gwdoctor/dash.log). Nothing is ever logged to the screen.
+    #[arg(long, value_name = "FILE")]
+    pub log_file: Option<PathBuf>,
+}
+
 /// Whether to colour: a terminal, no --no-color, no NO_COLOR (https://no-color.org).
 fn use_color(g: &Global) -> bool {
     !g.no_color
@@ -378,12 +403,62 @@ pub async fn run(cli: Cli, out: &mut dyn std::io::Write) -> anyhow::Result<ExitS
         None => Vec::new(),
     };
     let Some(command) = cli.command else {
-        anyhow::bail!("no command given. Start with:\n  gwdoctor latency --api <API id or name>\n  gwdoctor latency --api demo --replay fixtures/demo/incident.json   (no AWS account needed)\n  gwdoctor --help");
+        if std::io::stdin().is_terminal() && std::io::stdout().is_terminal() {
+            crate::tui::start_screen().await?;
+            return Ok(ExitStatus::Healthy);
+        }
+        anyhow::bail!("no command given. Start with:\n  gwdoctor latency --api <API id or name>\n  gwdoctor dash --api <API id or name>   (the dashboard, in a terminal)\n  gwdoctor latency --api demo --replay fixtures/demo/incident.json   (no AWS account needed)\n  gwdoctor --help");
     };
     match command {
         Command::Checks => {
             let all = checks::registry(extra);
             out.write_all(commands::catalog::list(&all, g.output).as_bytes())?;
+            Ok(ExitStatus::Healthy)
+        }
+        Command::Dash(a) => {
+            if let Some(c) = a.client_ms.filter(|c| !c.is_finite() || *c < 0.0) {
+                anyhow::bail!("--client-ms must be a number of milliseconds ≥ 0, got {c}");
+            }
+            if g.record.is_some() {
+                anyhow::bail!("--record works with one-shot commands: gwdoctor latency --api ID --record FILE");
+            }
+            crate::window::resolve(
+                chrono::Utc::now(),
+                g.since.as_deref(),
+                g.start.as_deref(),
+                g.end.as_deref(),
+            )
+            .map_err(anyhow::Error::msg)?;
+            let opts = crate::tui::DashOptions {
+                latency: commands::latency::LatencyRequest {
+                    api: a.api.clone(),
+                    stage: a.stage.clone(),
+                    window: commands::latency::WindowSpec {
+                        since: g.since.clone(),
+                        start: g.start.clone(),
+                        end: g.end.clone(),
+                    },
+                    settings: Settings {
+                        client_ms: a.client_ms,
+                        stat: a.stat.clone(),
+                        ..Settings::default()
+                    },
+                    top: 5,
+                    extra_checks: extra,
+                },
+                tls_timeout: Duration::from_secs(g.timeout.unwrap_or(10).max(1)),
+                refresh: (a.refresh > 0).then(|| Duration::from_secs(a.refresh)),
+                log_file: a.log_file.clone(),
+                replay: g.replay.clone(),
+                aws: AwsOptions {
+                    profile: g.profile.clone(),
+                    region: g.region.clone(),
+                    endpoint_url: g.endpoint_url.clone(),
+                    timeout: Duration::from_secs(g.timeout.unwrap_or(30).max(1)),
+                },
+                color: !g.no_color && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+            };
+            crate::tui::run(opts).await?;
             Ok(ExitStatus::Healthy)
         }
         Command::Explain { id } => {

@@ -16,6 +16,7 @@
 //! - [`parse`]: Lambda and API Gateway execution-log line parsers.
 //! - [`tls`]: backend certificate chains judged against API Gateway's rules (`ssl`).
 //! - [`sanitize`]: untrusted text made safe to print.
+//! - [`tui`]: `gwdoctor dash`, the terminal dashboard over the same commands and reports.
 #![deny(clippy::unwrap_used, clippy::expect_used)]
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
@@ -35,4 +36,5 @@ pub mod sanitize;
 pub mod source;
 pub mod tls;
 pub mod trace;
+pub mod tui;
 pub mod window;

@@ -24,7 +24,9 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let mut stdout = std::io::stdout().lock();
+    // Not locked for the whole run: the dashboard's panic hook restores the terminal from
+    // whichever thread panics, and would wait forever on a lock held here.
+    let mut stdout = std::io::stdout();
     match runtime.block_on(gwdoctor::cli::run(cli, &mut stdout)) {
         Ok(status) => ExitCode::from(status.code()),
         Err(err) => {

@@ -21,3 +21,5 @@ mod cold_starts;
 mod throttles;
 // `gwdoctor trace` against the emulator.
 mod trace;
+// `gwdoctor dash` drawn into ratatui's TestBackend: snapshots of each screen, keys, sanitizing.
+mod dash;

@@ -1,0 +1,347 @@
+//! Panel sources: how each gwdoctor command plugs into the dashboard.
+//!
+//! A panel is one command (`latency`, `ssl --api`, later `cold-starts`, `throttles`,
+//! `trace`). Its [`PanelSpec`] says what it is and when it runs; its [`PanelSource`] runs the
+//! command's own `run` function through the shared [`Source`] and returns [`PanelData`]: the
+//! command's [`Report`] (the same one the CLI renders) plus the charts it wants drawn.
+//!
+//! Adding a command to the dashboard: a `PanelSource` impl here (call the command's `run`,
+//! turn its typed data into [`ChartData`]), one line in [`sources`], and delete its entry in
+//! [`planned`]. Nothing in the app state or the view changes.
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+use crate::checks::apigw_client_path_latency::ApigwClientPathLatency;
+use crate::checks::latency_model::LatencyAnalysis;
+use crate::checks::{self, tls_backend};
+use crate::commands::latency::LatencyRequest;
+use crate::commands::ssl::SslRequest;
+use crate::finding::Report;
+use crate::source::Source;
+
+/// Which command a panel shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum PanelId {
+    Latency,
+    Tls,
+    ColdStarts,
+    Throttles,
+    Trace,
+}
+
+impl PanelId {
+    /// The short name shown in the panel bar.
+    pub fn name(self) -> &'static str {
+        match self {
+            PanelId::Latency => "latency",
+            PanelId::Tls => "tls",
+            PanelId::ColdStarts => "cold-starts",
+            PanelId::Throttles => "throttles",
+            PanelId::Trace => "trace",
+        }
+    }
+}
+
+/// When a panel runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Availability {
+    /// On start, on `r` and on every `--refresh`.
+    Auto,
+    /// When its key is pressed (then also on refresh).
+    OnKey(char),
+    /// The command is not built yet: the dashboard says so instead of faking it.
+    NotYet {
+        /// The issue that builds it.
+        issue: u32,
+    },
+}
+
+/// What the dashboard knows about a panel before it has run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PanelSpec {
+    pub id: PanelId,
+    /// The CLI command behind it (`gwdoctor latency`).
+    pub command: &'static str,
+    pub availability: Availability,
+    /// The checks it runs (id, title): shown with a spinner while it loads.
+    pub checks: Vec<(String, String)>,
+    /// Charts it will draw once it exists (for `NotYet` panels).
+    pub planned_charts: Vec<&'static str>,
+}
+
+/// A time-series chart, independent of the command that produced it.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ChartData {
+    /// `Latency vs IntegrationLatency`.
+    pub title: String,
+    /// Extra context after the title (`stage prod · p99`).
+    pub subtitle: String,
+    /// Unit of the y axis (`ms`).
+    pub unit: String,
+    /// The window the x axis spans.
+    pub start: Option<DateTime<Utc>>,
+    pub end: Option<DateTime<Utc>>,
+    pub series: Vec<ChartSeries>,
+    /// A point to mark (the peak).
+    pub mark: Option<ChartMark>,
+    /// A horizontal line (a limit, e.g. account concurrency).
+    pub limit: Option<ChartLimit>,
+}
+
+/// One line of a chart.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChartSeries {
+    pub name: String,
+    pub role: SeriesRole,
+    /// Oldest first.
+    pub points: Vec<(DateTime<Utc>, f64)>,
+}
+
+/// How prominent a series is drawn.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SeriesRole {
+    Primary,
+    Secondary,
+    /// Background context (dim).
+    Context,
+}
+
+/// A marked point.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChartMark {
+    pub at: DateTime<Utc>,
+    pub value: f64,
+    pub label: String,
+}
+
+/// A horizontal line.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChartLimit {
+    pub value: f64,
+    pub label: String,
+}
+
+/// What a panel load produced.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PanelData {
+    /// The command's report, as the CLI would render it.
+    pub report: Report,
+    /// The command's analysis had no data at all.
+    pub inconclusive: bool,
+    /// One sentence for the top of the screen (the verdict).
+    pub headline: Option<String>,
+    pub charts: Vec<ChartData>,
+}
+
+/// Runs one command for the dashboard.
+#[async_trait]
+pub trait PanelSource: Send + Sync {
+    fn spec(&self) -> PanelSpec;
+    /// Runs the command. `arg` is what the user typed for commands that take one (trace's
+    /// request id); `None` otherwise.
+    async fn load(&self, source: &dyn Source, arg: Option<&str>) -> anyhow::Result<PanelData>;
+}
+
+/// `gwdoctor latency`: the report, the verdict and a Latency vs IntegrationLatency chart per
+/// stage.
+pub struct LatencyPanel {
+    pub req: LatencyRequest,
+}
+
+#[async_trait]
+impl PanelSource for LatencyPanel {
+    fn spec(&self) -> PanelSpec {
+        let all = checks::registry(self.req.extra_checks.clone());
+        let checks = all
+            .iter()
+            .map(|c| c.info())
+            .filter(|i| i.commands.iter().any(|x| x == "latency"))
+            .filter(|i| i.id != ApigwClientPathLatency::ID || self.req.settings.client_ms.is_some())
+            .map(|i| (i.id, i.title))
+            .collect();
+        PanelSpec {
+            id: PanelId::Latency,
+            command: "gwdoctor latency",
+            availability: Availability::Auto,
+            checks,
+            planned_charts: Vec::new(),
+        }
+    }
+
+    async fn load(&self, source: &dyn Source, _arg: Option<&str>) -> anyhow::Result<PanelData> {
+        let o = crate::commands::latency::run(source, &self.req).await?;
+        let headline = o.report.section.as_ref().and_then(|s| {
+            let first = s.text.split("\n\n").next().unwrap_or("").trim();
+            (!first.is_empty()).then(|| first.replace('\n', " "))
+        });
+        let charts = latency_charts(&o.analysis, &o.report);
+        Ok(PanelData {
+            report: o.report,
+            inconclusive: o.inconclusive,
+            headline,
+            charts,
+        })
+    }
+}
+
+/// One chart per stage with data, the verdict's stage first: Latency and IntegrationLatency at
+/// the verdict statistic, the slowest Lambda Duration as context, the peak marked.
+pub fn latency_charts(a: &LatencyAnalysis, report: &Report) -> Vec<ChartData> {
+    let stat = a.stat.as_str();
+    let mut stages: Vec<_> = a.stages.iter().collect();
+    stages.sort_by_key(|s| Some(&s.stage) != a.stage.as_ref());
+    stages
+        .into_iter()
+        .map(|st| {
+            let pick = |f: &dyn Fn(&crate::checks::latency_model::Minute) -> Option<f64>| {
+                st.minutes
+                    .iter()
+                    .filter_map(|m| f(m).map(|v| (m.at, v)))
+                    .collect::<Vec<_>>()
+            };
+            let mut series = vec![
+                ChartSeries {
+                    name: "Latency".into(),
+                    role: SeriesRole::Primary,
+                    points: pick(&|m| m.latency.at(stat)),
+                },
+                ChartSeries {
+                    name: "IntegrationLatency".into(),
+                    role: SeriesRole::Secondary,
+                    points: pick(&|m| m.integration_latency.at(stat)),
+                },
+            ];
+            let lambda = pick(&|m| m.lambda_duration_ms);
+            if !lambda.is_empty() {
+                series.push(ChartSeries {
+                    name: "Lambda Duration".into(),
+                    role: SeriesRole::Context,
+                    points: lambda,
+                });
+            }
+            ChartData {
+                title: "Latency vs IntegrationLatency".into(),
+                subtitle: format!("stage {} · {stat} · per minute", st.stage),
+                unit: "ms".into(),
+                start: Some(report.target.start),
+                end: Some(report.target.end),
+                series,
+                mark: st.peak.as_ref().map(|p| ChartMark {
+                    at: p.at,
+                    value: p.latency_ms,
+                    label: format!(
+                        "peak {} ms at {}",
+                        crate::output::text::fmt_value(p.latency_ms),
+                        p.at.format("%H:%M")
+                    ),
+                }),
+                limit: None,
+            }
+        })
+        .collect()
+}
+
+/// `gwdoctor ssl --api`: every HTTPS backend of the API's HTTP integrations against API
+/// Gateway's TLS rules. Runs on `s` (it opens connections to the backends).
+pub struct TlsPanel {
+    pub req: SslRequest,
+}
+
+impl TlsPanel {
+    /// The TLS check of `api`'s backends with the CLI's defaults.
+    pub fn new(api: &str, timeout: Duration) -> TlsPanel {
+        TlsPanel {
+            req: SslRequest {
+                api: Some(api.to_string()),
+                warn_days: 30,
+                timeout,
+                ..SslRequest::default()
+            },
+        }
+    }
+}
+
+#[async_trait]
+impl PanelSource for TlsPanel {
+    fn spec(&self) -> PanelSpec {
+        PanelSpec {
+            id: PanelId::Tls,
+            command: "gwdoctor ssl --api",
+            availability: Availability::OnKey('s'),
+            checks: tls_backend::catalog()
+                .into_iter()
+                .map(|i| (i.id, i.title))
+                .collect(),
+            planned_charts: Vec::new(),
+        }
+    }
+
+    async fn load(&self, source: &dyn Source, _arg: Option<&str>) -> anyhow::Result<PanelData> {
+        let o = crate::commands::ssl::run(Some(source), &self.req, source.now()).await?;
+        let verdict = o
+            .report
+            .section
+            .as_ref()
+            .and_then(|s| s.json.get("verdict").and_then(|v| v.as_str()))
+            .unwrap_or("unknown")
+            .to_string();
+        let backends = o
+            .report
+            .section
+            .as_ref()
+            .and_then(|s| s.json.get("backends").and_then(|v| v.as_array()))
+            .map_or(0, Vec::len);
+        let headline = Some(if backends == 0 {
+            "TLS: no HTTPS backend was checked (see the notes)".to_string()
+        } else {
+            format!(
+                "TLS: {verdict} ({backends} HTTPS backend(s) checked against API Gateway's rules)"
+            )
+        });
+        Ok(PanelData {
+            report: o.report,
+            inconclusive: o.inconclusive,
+            headline,
+            charts: Vec::new(),
+        })
+    }
+}
+
+/// The commands being built elsewhere, shown as "not available yet".
+pub fn planned() -> Vec<PanelSpec> {
+    vec![
+        PanelSpec {
+            id: PanelId::ColdStarts,
+            command: "gwdoctor cold-starts",
+            availability: Availability::NotYet { issue: 3 },
+            checks: Vec::new(),
+            planned_charts: vec!["Init Duration and cold starts per minute"],
+        },
+        PanelSpec {
+            id: PanelId::Throttles,
+            command: "gwdoctor throttles",
+            availability: Availability::NotYet { issue: 5 },
+            checks: Vec::new(),
+            planned_charts: vec!["ConcurrentExecutions vs the limit, with throttles"],
+        },
+        PanelSpec {
+            id: PanelId::Trace,
+            command: "gwdoctor trace",
+            availability: Availability::NotYet { issue: 4 },
+            checks: Vec::new(),
+            planned_charts: Vec::new(),
+        },
+    ]
+}
+
+/// The panels that can run today.
+pub fn sources(latency: LatencyRequest, tls_timeout: Duration) -> Vec<Box<dyn PanelSource>> {
+    let api = latency.api.clone();
+    vec![
+        Box::new(LatencyPanel { req: latency }),
+        Box::new(TlsPanel::new(&api, tls_timeout)),
+    ]
+}

@@ -1,0 +1,407 @@
+//! The dashboard without a terminal: the app state driven by events, drawn into ratatui's
+//! `TestBackend` and snapshotted (gitui's full-app snapshot test). The data is the bundled demo
+//! incident run through the real `latency` and `ssl --api` panels.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use crossterm::event::{Event as TermEvent, KeyCode, KeyEvent, KeyModifiers};
+use gwdoctor::checks::Settings;
+use gwdoctor::commands::latency::{LatencyRequest, WindowSpec};
+use gwdoctor::finding::{CheckResult, Evidence, Finding, Report, Severity, TargetInfo, SCHEMA};
+use gwdoctor::source::replay::ReplaySource;
+use gwdoctor::source::Source;
+use gwdoctor::tui::app::{App, Screen};
+use gwdoctor::tui::event::{AppEvent, Effect, Event};
+use gwdoctor::tui::panels::{PanelData, PanelId, PanelSource};
+use gwdoctor::tui::{self, view, DashOptions};
+use ratatui::backend::TestBackend;
+use ratatui::Terminal;
+
+use crate::util::{fixture, gwdoctor};
+
+fn options(api: &str) -> DashOptions {
+    DashOptions {
+        latency: LatencyRequest {
+            api: api.into(),
+            stage: None,
+            window: WindowSpec::default(),
+            settings: Settings::default(),
+            top: 5,
+            extra_checks: Vec::new(),
+        },
+        tls_timeout: Duration::from_secs(5),
+        refresh: Some(Duration::from_secs(60)),
+        log_file: None,
+        replay: Some(fixture("demo/incident.json")),
+        aws: Default::default(),
+        color: false,
+    }
+}
+
+/// A dashboard over the demo incident, with its panel sources and the replay source.
+struct Harness {
+    app: App,
+    sources: Vec<Arc<dyn PanelSource>>,
+    source: Arc<dyn Source>,
+    now: Instant,
+    rt: tokio::runtime::Runtime,
+}
+
+impl Harness {
+    fn new() -> Harness {
+        let now = Instant::now();
+        let (app, sources) = tui::build(&options("demo"), "replay incident.json".into(), None, now);
+        Harness {
+            app,
+            sources,
+            source: Arc::new(ReplaySource::open(&fixture("demo/incident.json")).unwrap()),
+            now,
+            rt: tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap(),
+        }
+    }
+
+    fn send(&mut self, ev: Event) -> Vec<Effect> {
+        self.app.update(ev, self.now)
+    }
+
+    fn key(&mut self, code: KeyCode) -> Vec<Effect> {
+        self.send(Event::Term(TermEvent::Key(KeyEvent::new(
+            code,
+            KeyModifiers::NONE,
+        ))))
+    }
+
+    fn keys(&mut self, s: &str) {
+        for c in s.chars() {
+            self.key(KeyCode::Char(c));
+        }
+    }
+
+    fn connect(&mut self) -> Vec<Effect> {
+        self.send(Event::App(AppEvent::Connected {
+            region: "us-east-1".into(),
+        }))
+    }
+
+    /// Runs the loads the app asked for (as the run loop does) and delivers their results,
+    /// with a fixed duration so the snapshots are stable.
+    fn run(&mut self, effects: Vec<Effect>) {
+        for Effect::Load { panel, gen, arg } in effects {
+            let ps = self
+                .sources
+                .iter()
+                .find(|s| s.spec().id == panel)
+                .unwrap()
+                .clone();
+            let src = self.source.clone();
+            let result = self
+                .rt
+                .block_on(async move { ps.load(src.as_ref(), arg.as_deref()).await })
+                .map(Box::new)
+                .map_err(|e| format!("{e:#}"));
+            self.send(Event::App(AppEvent::Loaded {
+                panel,
+                gen,
+                took: Duration::from_millis(12),
+                result,
+            }));
+        }
+    }
+
+    fn loaded() -> Harness {
+        let mut h = Harness::new();
+        let fx = h.connect();
+        h.run(fx);
+        h
+    }
+
+    fn draw(&mut self, w: u16, h: u16) -> Terminal<TestBackend> {
+        let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
+        // Twice, as the run loop converges: the first draw measures, the second uses it.
+        for _ in 0..2 {
+            let mut vp = self.app.viewport;
+            t.draw(|f| vp = view::draw(f, &self.app)).unwrap();
+            self.app.set_viewport(vp);
+        }
+        t
+    }
+
+    fn screen(&mut self, w: u16, h: u16) -> String {
+        self.draw(w, h).backend().to_string()
+    }
+}
+
+#[test]
+fn loading() {
+    let mut h = Harness::new();
+    insta::assert_snapshot!("connecting", h.screen(100, 30));
+    let fx = h.connect();
+    assert_eq!(fx.len(), 1, "latency starts on its own; tls waits for s");
+    h.send(Event::App(AppEvent::Call {
+        panel: PanelId::Latency,
+        gen: 1,
+        call: "APIs",
+        done: false,
+    }));
+    h.send(Event::App(AppEvent::Call {
+        panel: PanelId::Latency,
+        gen: 1,
+        call: "APIs",
+        done: true,
+    }));
+    h.send(Event::App(AppEvent::Call {
+        panel: PanelId::Latency,
+        gen: 1,
+        call: "metrics",
+        done: false,
+    }));
+    let s = h.screen(100, 30);
+    assert!(s.contains("reading metrics · 1/2 calls done"), "{s}");
+    insta::assert_snapshot!("loading", s);
+}
+
+#[test]
+fn findings() {
+    let mut h = Harness::loaded();
+    let s = h.screen(100, 30);
+    assert!(s.contains("Verdict: backend"), "{s}");
+    assert!(
+        s.contains("▶ ⚠ apigw-backend-latency"),
+        "worst first, selected: {s}"
+    );
+    assert!(s.contains("peak 2491 ms at 09:38"), "{s}");
+    insta::assert_snapshot!("findings_100x30", s);
+    insta::assert_snapshot!("findings_80x24", h.screen(80, 24));
+    insta::assert_snapshot!("findings_140x40", h.screen(140, 40));
+}
+
+#[test]
+fn detail_and_docs() {
+    let mut h = Harness::loaded();
+    h.key(KeyCode::Enter);
+    let s = h.screen(100, 30);
+    assert!(s.contains("Remedy") && s.contains("Evidence (4)"), "{s}");
+    insta::assert_snapshot!("detail", s);
+    h.keys("e");
+    let s = h.screen(100, 30);
+    assert!(s.contains("Why it matters"), "{s}");
+    insta::assert_snapshot!("docs", s);
+    h.key(KeyCode::Esc);
+    h.key(KeyCode::Esc);
+    assert_eq!(h.app.screen(), None);
+}
+
+#[test]
+fn help() {
+    let mut h = Harness::loaded();
+    h.keys("?");
+    insta::assert_snapshot!("help", h.screen(100, 30));
+}
+
+#[test]
+fn trace_prompt() {
+    let mut h = Harness::loaded();
+    h.keys("t");
+    h.keys("c0ffee00-1234-4d2f-9a8b-0123456789ab");
+    insta::assert_snapshot!("trace_prompt", h.screen(100, 30));
+    h.key(KeyCode::Enter);
+    let s = h.screen(100, 30);
+    assert!(s.contains("not available yet"), "{s}");
+    insta::assert_snapshot!("trace_not_yet", s);
+}
+
+#[test]
+fn narrow_terminal() {
+    let mut h = Harness::loaded();
+    let s = h.screen(50, 14);
+    assert!(s.contains("Terminal too small: 50×14"), "{s}");
+    insta::assert_snapshot!("too_small", s);
+}
+
+#[test]
+fn filter_and_charts_pane() {
+    let mut h = Harness::loaded();
+    h.keys("/throttle");
+    let s = h.screen(100, 30);
+    assert!(s.contains("/throttle█"), "{s}");
+    insta::assert_snapshot!("filter", s);
+    h.key(KeyCode::Enter);
+    h.key(KeyCode::Esc);
+    assert!(h.app.filter.is_empty());
+    h.key(KeyCode::Tab);
+    h.keys("j");
+    let s = h.screen(100, 30);
+    assert!(
+        s.contains("Init Duration and cold starts per minute: not available yet"),
+        "{s}"
+    );
+    assert!(s.contains("gwdoctor cold-starts` (issue #3)"), "{s}");
+}
+
+#[test]
+fn tls_on_s_with_no_https_backend() {
+    let mut h = Harness::loaded();
+    let fx = h.key(KeyCode::Char('s'));
+    assert_eq!(fx.len(), 1);
+    h.run(fx);
+    let s = h.screen(100, 30);
+    assert!(s.contains("tls (6 checks)"), "{s}");
+    assert!(s.contains("skipped: no backend to check"), "{s}");
+    insta::assert_snapshot!("tls_no_backend", s);
+}
+
+/// Every screen at every size from 1×1 up draws without panicking (and keeps the selection
+/// and scroll inside what the view measured).
+#[test]
+fn every_size_draws() {
+    let mut h = Harness::loaded();
+    let screens: [&dyn Fn(&mut Harness); 6] = [
+        &|_| {},
+        &|h| {
+            h.key(KeyCode::Enter);
+        },
+        &|h| h.keys("e"),
+        &|h| h.keys("?"),
+        &|h| h.keys("tabc"),
+        &|h| h.keys("/x"),
+    ];
+    for open in screens {
+        while h.app.screen().is_some() || h.app.filter_editing || !h.app.filter.is_empty() {
+            h.key(KeyCode::Esc);
+        }
+        open(&mut h);
+        for w in (1..=130).step_by(7) {
+            for ht in (1..=45).step_by(4) {
+                h.draw(w, ht);
+                h.key(KeyCode::Char('G'));
+                h.draw(w, ht);
+            }
+        }
+    }
+}
+
+fn hostile_report() -> Report {
+    let t = chrono::DateTime::parse_from_rfc3339("2026-11-21T10:00:00Z")
+        .unwrap()
+        .with_timezone(&chrono::Utc);
+    let evil =
+        "\u{1b}]0;pwned\u{7}\u{1b}[2J\u{1b}[31mred\u{1b}[0m\u{202e}txt\ttab\nnewline\u{9b}1m";
+    let mut ev: Vec<Evidence> = (0..10_000)
+        .map(|i| Evidence::LogLine {
+            group: "/aws/lambda/orders".into(),
+            stream: "2026/11/21/[$LATEST]abc".into(),
+            at: t,
+            text: format!("line {i} {evil} AKIAIOSFODNN7EXAMPLE"),
+        })
+        .collect();
+    ev.insert(
+        0,
+        Evidence::Note {
+            text: evil.to_string(),
+        },
+    );
+    let mut r = Report {
+        schema: SCHEMA,
+        command: "latency".into(),
+        target: TargetInfo {
+            api_id: Some("abc".into()),
+            api_name: Some(format!("evil{evil}")),
+            api_kind: Some("rest".into()),
+            stage: None,
+            region: "us-east-1".into(),
+            start: t,
+            end: t,
+        },
+        checks: vec![CheckResult::from_findings(
+            "lambda-task-timeout",
+            "Lambda task timeouts",
+            vec![Finding {
+                check: "lambda-task-timeout".into(),
+                severity: Severity::Error,
+                resource: format!("lambda:orders{evil}"),
+                summary: format!("timeouts {evil}"),
+                evidence: ev,
+                remedy: format!("raise the timeout {evil}"),
+            }],
+        )],
+        notes: vec![evil.into()],
+        section: None,
+    };
+    r.sort();
+    r
+}
+
+/// Text from AWS reaches the screen without a single control character, and credentials in
+/// log lines are redacted; a finding with 10,000 log lines scrolls to its end.
+#[test]
+fn hostile_text_is_sanitized_and_long_evidence_scrolls() {
+    let mut h = Harness::new();
+    h.connect();
+    h.send(Event::App(AppEvent::Loaded {
+        panel: PanelId::Latency,
+        gen: 1,
+        took: Duration::from_millis(1),
+        result: Ok(Box::new(PanelData {
+            report: hostile_report(),
+            inconclusive: false,
+            headline: Some("Verdict: \u{1b}[5mblink".into()),
+            charts: Vec::new(),
+        })),
+    }));
+    let check = |t: &Terminal<TestBackend>| {
+        for c in t.backend().buffer().content.iter() {
+            assert!(
+                !c.symbol().chars().any(|ch| ch.is_control()
+                    || matches!(ch, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')),
+                "control character {:?} on screen",
+                c.symbol()
+            );
+        }
+        let s = t.backend().to_string();
+        assert!(
+            !s.contains("pwned") && !s.contains("AKIAIOSFODNN7EXAMPLE"),
+            "{s}"
+        );
+    };
+    let t = h.draw(100, 30);
+    check(&t);
+    h.key(KeyCode::Enter);
+    let t = h.draw(100, 30);
+    check(&t);
+    h.key(KeyCode::Char('G'));
+    let t = h.draw(100, 30);
+    check(&t);
+    let s = t.backend().to_string();
+    assert!(s.contains("line 9999 red"), "{s}");
+    assert!(s.contains("of 100"), "{s}");
+    insta::assert_snapshot!("detail_10k_log_lines_end", s);
+    let Some(Screen::Detail { scroll, .. }) = h.app.screen() else {
+        panic!()
+    };
+    assert!(*scroll > 9_000, "{scroll}");
+}
+
+/// Off a terminal (a pipe, CI) `dash` refuses with a pointer to the scriptable command
+/// instead of drawing escape sequences into a file, and a plain `gwdoctor` keeps its hint.
+#[test]
+fn dash_needs_a_terminal() {
+    let out = gwdoctor()
+        .args(["dash", "--api", "demo", "--replay"])
+        .arg(fixture("demo/incident.json"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("needs a terminal") && err.contains("gwdoctor latency"),
+        "{err}"
+    );
+    let out = gwdoctor().output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("gwdoctor dash --api"));
+}
