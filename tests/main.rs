@@ -23,3 +23,5 @@ mod throttles;
 mod trace;
 // `gwdoctor dash` drawn into ratatui's TestBackend: snapshots of each screen, keys, sanitizing.
 mod dash;
+// `gwdoctor dash` in a real terminal under tmux: keys, screen, and the terminal given back.
+mod dash_tmux;

@@ -1,0 +1,239 @@
+//! `gwdoctor dash` in a real terminal: tmux runs it on the demo replay in a 100×30 pane, the
+//! test sends keys, reads the pane, quits three ways (`q`, Ctrl-C, SIGTERM) and checks after
+//! each that the terminal was given back: the shell's line discipline is cooked again
+//! (`stty` shows `icanon` and `echo`), and tmux reports the alternate screen off, the cursor
+//! visible and mouse reporting off.
+//!
+//! Skips with a printed reason when tmux is missing, except under `CI` (which installs it).
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use crate::util::fixture;
+
+/// An isolated tmux server (its own socket, no user config), killed on drop.
+struct Tmux {
+    socket: PathBuf,
+}
+
+impl Tmux {
+    fn cmd(&self) -> Command {
+        let mut c = Command::new("tmux");
+        c.arg("-S").arg(&self.socket).arg("-f").arg("/dev/null");
+        c
+    }
+
+    fn run(&self, args: &[&str]) -> String {
+        let out = self.cmd().args(args).output().expect("running tmux");
+        assert!(
+            out.status.success(),
+            "tmux {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    fn pane(&self) -> String {
+        self.run(&["capture-pane", "-p", "-t", "dash"])
+    }
+
+    fn flag(&self, name: &str) -> String {
+        self.run(&[
+            "display-message",
+            "-p",
+            "-t",
+            "dash",
+            &format!("#{{{name}}}"),
+        ])
+        .trim()
+        .to_string()
+    }
+
+    /// Sends tmux key names one at a time, with a pause so that `Escape` followed by a key
+    /// is not read as Alt+key.
+    fn keys(&self, keys: &[&str]) {
+        for k in keys {
+            self.run(&["send-keys", "-t", "dash", k]);
+            std::thread::sleep(Duration::from_millis(150));
+        }
+    }
+
+    /// Polls the pane until `ok` holds; panics with the last capture after `secs`.
+    fn wait(&self, what: &str, secs: u64, ok: impl Fn(&str) -> bool) -> String {
+        let deadline = Instant::now() + Duration::from_secs(secs);
+        loop {
+            let p = self.pane();
+            if ok(&p) {
+                return p;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "timed out waiting for {what}; the pane shows:\n{p}"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    /// After a round: the shell printed its checks, and the terminal is back to normal.
+    fn assert_restored(&self, round: u32) {
+        let p = self.wait(&format!("round {round} to end"), 20, |p| {
+            p.contains(&format!("round {round} done"))
+        });
+        let line = p
+            .lines()
+            .find(|l| l.starts_with(&format!("round {round}: ")))
+            .unwrap_or_else(|| panic!("no round {round} line in:\n{p}"))
+            .to_string();
+        assert!(
+            line.contains("exit=0"),
+            "round {round}: dash did not exit 0: {line}\n{p}"
+        );
+        assert!(
+            line.contains(" icanon") && line.contains(" echo") && !line.contains("-icanon"),
+            "round {round}: the tty is still raw: {line}"
+        );
+        assert_eq!(self.flag("alternate_on"), "0", "alternate screen left on");
+        assert_eq!(self.flag("cursor_flag"), "1", "cursor left hidden");
+        assert_eq!(self.flag("mouse_any_flag"), "0", "mouse reporting left on");
+        assert_eq!(
+            self.flag("mouse_standard_flag"),
+            "0",
+            "mouse reporting left on"
+        );
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = self.cmd().arg("kill-server").output();
+    }
+}
+
+fn tmux_available() -> bool {
+    Command::new("tmux")
+        .arg("-V")
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+fn sh_quote(p: &Path) -> String {
+    format!("'{}'", p.display().to_string().replace('\'', r"'\''"))
+}
+
+#[test]
+fn dash_in_a_real_terminal() {
+    if !tmux_available() {
+        if std::env::var_os("CI").is_some() {
+            panic!("tmux is not installed but CI is set: .ci/run installs it");
+        }
+        eprintln!("skipping: tmux is not installed (the dashboard's real-terminal test needs it)");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("dash.log");
+    let pid = dir.path().join("pid");
+    // Each round runs the dashboard in the foreground (exec keeps the pid we record), then
+    // reports its exit code and the tty modes, and waits for Enter before the next round.
+    let script = format!(
+        r#"#!/bin/sh
+round() {{
+  sh -c 'echo $$ > "$0"; exec "$@"' {pid} {bin} dash --api demo --replay {fixture} --refresh 0 --log-file {log}
+  code=$?
+  modes=$(stty -a | tr ' ;' '\n\n' | grep -x -e icanon -e -icanon -e echo -e -echo | tr '\n' ' ')
+  echo "round $1: exit=$code modes: $modes"
+  echo "round $1 done"
+}}
+round 1; read _; round 2; read _; round 3
+sleep 600
+"#,
+        pid = sh_quote(&pid),
+        bin = sh_quote(Path::new(env!("CARGO_BIN_EXE_gwdoctor"))),
+        fixture = sh_quote(&fixture("demo/incident.json")),
+        log = sh_quote(&log),
+    );
+    let script_path = dir.path().join("run.sh");
+    std::fs::write(&script_path, script).unwrap();
+    let t = Tmux {
+        socket: dir.path().join("tmux.sock"),
+    };
+    let started = Instant::now();
+    let out = t
+        .cmd()
+        .env("TERM", "xterm-256color")
+        .env("NO_COLOR", "1")
+        .args(["new-session", "-d", "-s", "dash", "-x", "100", "-y", "30"])
+        .arg(format!("sh {}", sh_quote(&script_path)))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "tmux new-session: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    // Round 1: findings arrive, keys work, q quits.
+    let p = t.wait("the findings", 30, |p| {
+        p.contains("Verdict: backend") && p.contains("▶ ⚠ apigw-backend-latency")
+    });
+    eprintln!(
+        "dash: findings on screen {} ms after tmux started it",
+        started.elapsed().as_millis()
+    );
+    assert!(p.contains("peak 2491 ms at 09:38"), "chart legend:\n{p}");
+    assert!(p.contains("not yet: cold-starts #3"), "{p}");
+    assert_eq!(
+        t.flag("alternate_on"),
+        "1",
+        "dash draws on the alternate screen"
+    );
+    assert!(
+        !p.contains("dash started"),
+        "log lines must go to the file, not the screen:\n{p}"
+    );
+    t.keys(&["j"]);
+    t.wait("the selection to move", 5, |p| {
+        p.contains("▶ ✓ apigw-5xx-rate")
+    });
+    t.keys(&["k", "Enter"]);
+    let p = t.wait("the detail", 5, |p| p.contains("Remedy"));
+    assert!(
+        p.contains("Evidence (4)") && p.contains("coldstart-fn"),
+        "{p}"
+    );
+    t.keys(&["?"]);
+    t.wait("help", 5, |p| p.contains("Help · keys"));
+    t.keys(&["Escape"]);
+    t.wait("help to close", 5, |p| {
+        !p.contains("Help · keys") && p.contains("Remedy")
+    });
+    t.keys(&["Escape"]);
+    t.wait("the findings again", 5, |p| {
+        p.contains("Findings") && !p.contains("Remedy")
+    });
+    t.keys(&["q"]);
+    t.assert_restored(1);
+    let logged = std::fs::read_to_string(&log).unwrap();
+    assert!(
+        logged.contains("dash started") && logged.contains("latency loaded"),
+        "{logged}"
+    );
+
+    // Round 2: Ctrl-C (a key in raw mode) quits and restores too.
+    t.keys(&["Enter"]);
+    t.wait("round 2's findings", 30, |p| p.contains("Verdict: backend"));
+    t.keys(&["C-c"]);
+    t.assert_restored(2);
+
+    // Round 3: SIGTERM from outside: the handler restores the terminal and exits 0 (the
+    // default action would leave it raw and exit 143).
+    t.keys(&["Enter"]);
+    t.wait("round 3's findings", 30, |p| p.contains("Verdict: backend"));
+    let pid = std::fs::read_to_string(&pid).unwrap();
+    let status = Command::new("kill")
+        .args(["-TERM", pid.trim()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    t.assert_restored(3);
+}
