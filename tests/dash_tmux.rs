@@ -1,6 +1,6 @@
 //! `gwdoctor dash` in a real terminal: tmux runs it on the demo replay in a 100×30 pane, the
-//! test sends keys, reads the pane, quits three ways (`q`, Ctrl-C, SIGTERM) and checks after
-//! each that the terminal was given back: the shell's line discipline is cooked again
+//! test sends keys, reads the pane, quits three ways (`q`, Ctrl-C, SIGTERM), crashes once (a
+//! panic, debug builds) and checks after each that the terminal was given back: the shell's line discipline is cooked again
 //! (`stty` shows `icanon` and `echo`), and tmux reports the alternate screen off, the cursor
 //! visible and mouse reporting off.
 //!
@@ -76,7 +76,7 @@ impl Tmux {
     }
 
     /// After a round: the shell printed its checks, and the terminal is back to normal.
-    fn assert_restored(&self, round: u32) {
+    fn assert_restored(&self, round: u32, code: u8) -> String {
         let p = self.wait(&format!("round {round} to end"), 20, |p| {
             p.contains(&format!("round {round} done"))
         });
@@ -86,8 +86,8 @@ impl Tmux {
             .unwrap_or_else(|| panic!("no round {round} line in:\n{p}"))
             .to_string();
         assert!(
-            line.contains("exit=0"),
-            "round {round}: dash did not exit 0: {line}\n{p}"
+            line.contains(&format!("exit={code} ")),
+            "round {round}: dash did not exit {code}: {line}\n{p}"
         );
         assert!(
             line.contains(" icanon") && line.contains(" echo") && !line.contains("-icanon"),
@@ -101,6 +101,7 @@ impl Tmux {
             "0",
             "mouse reporting left on"
         );
+        p
     }
 }
 
@@ -144,7 +145,8 @@ round() {{
   echo "round $1: exit=$code modes: $modes"
   echo "round $1 done"
 }}
-round 1; read _; round 2; read _; round 3
+round 1; read _; round 2; read _; round 3; read _
+GWDOCTOR_DASH_TEST_PANIC=1 round 4
 sleep 600
 "#,
         pid = sh_quote(&pid),
@@ -162,6 +164,8 @@ sleep 600
         .cmd()
         .env("TERM", "xterm-256color")
         .env("NO_COLOR", "1")
+        // Round 4's panic message, not a backtrace, should be what is left on screen.
+        .env("RUST_BACKTRACE", "0")
         .args(["new-session", "-d", "-s", "dash", "-x", "100", "-y", "30"])
         .arg(format!("sh {}", sh_quote(&script_path)))
         .output()
@@ -212,7 +216,7 @@ sleep 600
         p.contains("Findings") && !p.contains("Remedy")
     });
     t.keys(&["q"]);
-    t.assert_restored(1);
+    t.assert_restored(1, 0);
     let logged = std::fs::read_to_string(&log).unwrap();
     assert!(
         logged.contains("dash started") && logged.contains("latency loaded"),
@@ -223,7 +227,7 @@ sleep 600
     t.keys(&["Enter"]);
     t.wait("round 2's findings", 30, |p| p.contains("Verdict: backend"));
     t.keys(&["C-c"]);
-    t.assert_restored(2);
+    t.assert_restored(2, 0);
 
     // Round 3: SIGTERM from outside: the handler restores the terminal and exits 0 (the
     // default action would leave it raw and exit 143).
@@ -235,5 +239,14 @@ sleep 600
         .status()
         .unwrap();
     assert!(status.success());
-    t.assert_restored(3);
+    t.assert_restored(3, 0);
+
+    // Round 4 (debug builds have a switch that makes a load panic): the panic hook restores
+    // the terminal, the message lands on the normal screen, and the run exits 2.
+    if cfg!(debug_assertions) {
+        t.keys(&["Enter"]);
+        let p = t.assert_restored(4, 2);
+        assert!(p.contains("panics on purpose"), "the panic message:\n{p}");
+        assert!(p.contains("the dashboard crashed"), "{p}");
+    }
 }

@@ -74,6 +74,8 @@ pub struct PanelState {
     pub calls_done: usize,
     /// Calls to the source that have started and not finished.
     pub in_flight: Vec<&'static str>,
+    /// What the last load was given (trace's request id), so a refresh repeats it.
+    pub last_arg: Option<String>,
 }
 
 impl PanelState {
@@ -88,6 +90,7 @@ impl PanelState {
             calls_started: 0,
             calls_done: 0,
             in_flight: Vec::new(),
+            last_arg: None,
         }
     }
 
@@ -304,6 +307,8 @@ pub struct App {
     pub next_refresh: Option<Instant>,
     pub viewport: Viewport,
     pub quit: bool,
+    /// Rows by mark before filtering (the list title), kept by `rebuild`.
+    counts: BTreeMap<Mark, usize>,
 }
 
 /// Cleans every string of a report that came from outside (AWS, log lines, certificates):
@@ -425,6 +430,7 @@ impl App {
             next_refresh: None,
             viewport: Viewport::default(),
             quit: false,
+            counts: BTreeMap::new(),
         };
         app.rebuild();
         app
@@ -476,12 +482,8 @@ impl App {
     }
 
     /// Counts of rows by mark (for the list title), ignoring the filter.
-    pub fn counts(&self) -> BTreeMap<Mark, usize> {
-        let mut m = BTreeMap::new();
-        for r in self.all_rows() {
-            *m.entry(r.mark).or_insert(0) += 1;
-        }
-        m
+    pub fn counts(&self) -> &BTreeMap<Mark, usize> {
+        &self.counts
     }
 
     /// Rebuilds the ranked, filtered rows, keeping the selection on the same row if it is
@@ -489,6 +491,10 @@ impl App {
     pub fn rebuild(&mut self) {
         let keep = self.rows.get(self.selected).map(Row::identity);
         let mut rows = self.all_rows();
+        self.counts.clear();
+        for r in &rows {
+            *self.counts.entry(r.mark).or_insert(0) += 1;
+        }
         let needle = self.filter.to_lowercase();
         if !needle.is_empty() {
             rows.retain(|r| r.matches(&needle));
@@ -768,6 +774,7 @@ impl App {
         p.calls_started = 0;
         p.calls_done = 0;
         p.in_flight.clear();
+        p.last_arg.clone_from(&arg);
         Some(Effect::Load {
             panel: p.spec.id,
             gen: p.gen,
@@ -786,7 +793,8 @@ impl App {
                 Availability::NotYet { .. } => false,
             };
             if again {
-                out.extend(self.start(i, None));
+                let arg = self.panels[i].last_arg.clone();
+                out.extend(self.start(i, arg));
             }
         }
         if let Some(every) = self.opts.refresh {
@@ -1414,6 +1422,28 @@ mod tests {
         assert_eq!(a.rows.len(), 1);
         assert_eq!(a.rows[0].mark, Mark::Failed);
         assert_eq!(a.rows[0].text, "could not run: no API dmeo");
+    }
+
+    /// The seam for `trace` once it exists: the prompt's id goes to its load, and a
+    /// refresh repeats it.
+    #[test]
+    fn an_available_trace_gets_the_id_and_refresh_repeats_it() {
+        let now = Instant::now();
+        let specs = vec![spec(PanelId::Trace, Availability::OnKey('t'))];
+        let mut a = App::new(AppOptions::default(), specs, Vec::new(), now);
+        a.update(connected(), now);
+        a.update(ch('t'), now);
+        for c in "abc-123".chars() {
+            a.update(ch(c), now);
+        }
+        let want = |gen| Effect::Load {
+            panel: PanelId::Trace,
+            gen,
+            arg: Some("abc-123".into()),
+        };
+        assert_eq!(a.update(key(KeyCode::Enter), now), vec![want(1)]);
+        a.update(key(KeyCode::Esc), now);
+        assert_eq!(a.update(ch('r'), now), vec![want(2)]);
     }
 
     #[test]

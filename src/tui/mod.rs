@@ -22,7 +22,7 @@ use std::collections::HashMap;
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError, TryLockError};
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context};
@@ -57,17 +57,35 @@ pub struct DashOptions {
 /// Set by the panic hook: the terminal is already restored, the loop must stop drawing.
 static PANICKED: AtomicBool = AtomicBool::new(false);
 
+/// Held while a frame is drawn; the panic hook takes it before restoring the terminal.
+static DRAWING: Mutex<()> = Mutex::new(());
+
+/// Whether the terminal is in the dashboard's modes; restoring happens once, whoever gets
+/// there first (the panic hook or the guard): a second "leave the alternate screen" on the
+/// normal screen would move the cursor back over what was printed since.
+static ACTIVE: AtomicBool = AtomicBool::new(false);
+
 /// Owns the terminal mode: entering sets raw mode, the alternate screen and mouse capture;
 /// dropping restores all three and shows the cursor, whichever way the dashboard ends.
 struct TerminalGuard;
 
 impl TerminalGuard {
     fn enter() -> anyhow::Result<(TerminalGuard, ratatui::DefaultTerminal)> {
-        install_panic_hook();
-        let terminal = ratatui::try_init().context("setting up the terminal")?;
+        static HOOK: std::sync::Once = std::sync::Once::new();
+        HOOK.call_once(install_panic_hook);
+        // The guard exists before anything changes, so a failure half-way is undone too.
         let guard = TerminalGuard;
-        crossterm::execute!(std::io::stdout(), EnableMouseCapture)
-            .context("enabling mouse reporting")?;
+        ACTIVE.store(true, Ordering::SeqCst);
+        crossterm::terminal::enable_raw_mode().context("setting the terminal to raw mode")?;
+        crossterm::execute!(
+            std::io::stdout(),
+            crossterm::terminal::EnterAlternateScreen,
+            EnableMouseCapture
+        )
+        .context("setting up the terminal")?;
+        let terminal =
+            ratatui::Terminal::new(ratatui::backend::CrosstermBackend::new(std::io::stdout()))
+                .context("setting up the terminal")?;
         Ok((guard, terminal))
     }
 }
@@ -79,29 +97,42 @@ impl Drop for TerminalGuard {
 }
 
 fn restore_terminal() {
+    if !ACTIVE.swap(false, Ordering::SeqCst) {
+        return;
+    }
+    // Raw mode off first: it has more side effects than the alternate screen (ratatui's
+    // documented order).
+    let _ = crossterm::terminal::disable_raw_mode();
     let _ = crossterm::execute!(
         std::io::stdout(),
         DisableMouseCapture,
+        crossterm::terminal::LeaveAlternateScreen,
         crossterm::cursor::Show
     );
-    // Raw mode off first, then leave the alternate screen (ratatui's documented order).
-    let _ = ratatui::try_restore();
 }
 
-/// Installed before ratatui's own hook (which restores raw mode and the screen first, then
-/// calls this one): turns mouse reporting off, shows the cursor, logs the panic and tells the
-/// run loop to stop; the default hook then prints the message on the restored screen.
+/// On a panic: tell the run loop to stop drawing, give the terminal back, then let the
+/// previous hook print the message on the normal screen; the panic also goes to the log.
 fn install_panic_hook() {
     let prev = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
         PANICKED.store(true, Ordering::SeqCst);
-        let _ = crossterm::execute!(
-            std::io::stdout(),
-            DisableMouseCapture,
-            crossterm::cursor::Show
-        );
-        log::info(&format!("panic: {info}"));
+        // Wait for a frame being drawn to finish, so it does not land on the normal screen;
+        // not forever: the panic may be inside that very draw, on this thread.
+        let deadline = Instant::now() + Duration::from_millis(250);
+        let _drawing = loop {
+            match DRAWING.try_lock() {
+                Ok(g) => break Some(g),
+                Err(TryLockError::Poisoned(p)) => break Some(p.into_inner()),
+                Err(TryLockError::WouldBlock) if Instant::now() < deadline => {
+                    std::thread::sleep(Duration::from_millis(1));
+                }
+                Err(TryLockError::WouldBlock) => break None,
+            }
+        };
+        restore_terminal();
         prev(info);
+        log::info(&format!("panic: {info}"));
     }));
 }
 
@@ -287,11 +318,14 @@ async fn event_loop(
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     let mut signals = Signals::new()?;
     loop {
-        if PANICKED.load(Ordering::SeqCst) {
-            bail!("the dashboard crashed; the terminal was restored (details in the log file)");
-        }
         let mut vp = app.viewport;
-        terminal.draw(|f| vp = view::draw(f, &app))?;
+        {
+            let _drawing = DRAWING.lock().unwrap_or_else(PoisonError::into_inner);
+            if PANICKED.load(Ordering::SeqCst) {
+                bail!("the dashboard crashed; the terminal was restored (details in the log file)");
+            }
+            terminal.draw(|f| vp = view::draw(f, &app))?;
+        }
         app.set_viewport(vp);
         if app.quit {
             break;
@@ -349,6 +383,12 @@ async fn event_loop(
             tasks.insert(
                 panel,
                 tokio::spawn(async move {
+                    // Debug builds only: lets the end-to-end test crash a load on purpose
+                    // and check the terminal comes back.
+                    #[cfg(debug_assertions)]
+                    if std::env::var_os("GWDOCTOR_DASH_TEST_PANIC").is_some() {
+                        panic!("GWDOCTOR_DASH_TEST_PANIC is set: a load panics on purpose");
+                    }
                     let t0 = Instant::now();
                     let result = ps
                         .load(&wrapped, arg.as_deref())
@@ -380,10 +420,13 @@ pub async fn start_screen() -> anyhow::Result<()> {
     spawn_input(tx);
     let mut signals = Signals::new()?;
     loop {
-        if PANICKED.load(Ordering::SeqCst) {
-            bail!("the start screen crashed");
+        {
+            let _drawing = DRAWING.lock().unwrap_or_else(PoisonError::into_inner);
+            if PANICKED.load(Ordering::SeqCst) {
+                bail!("the start screen crashed");
+            }
+            terminal.draw(view::draw_start)?;
         }
-        terminal.draw(view::draw_start)?;
         let ev = tokio::select! {
             ev = rx.recv() => ev,
             _ = signals.recv() => None,

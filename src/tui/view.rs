@@ -1256,7 +1256,11 @@ fn draw_help(f: &mut Frame, area: Rect, app: &App, theme: Theme) {
             "t",
             "trace a request id (not available yet, issue #4)".into(),
         ),
-        ("q Ctrl-C", "quit · mouse wheel scrolls".into()),
+        ("q Ctrl-C", "quit".into()),
+        (
+            "mouse",
+            "the wheel scrolls; shift+drag selects text to copy".into(),
+        ),
     ];
     let mut lines: Vec<Line> = rows
         .into_iter()
