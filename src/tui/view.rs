@@ -310,25 +310,40 @@ fn draw_header(f: &mut Frame, area: Rect, app: &App) {
             _ => "↻ r ".to_string(),
         }
     };
-    // Most important first; the tail is dropped when the line is too narrow.
-    let mut parts = vec![
-        api_label(app),
-        format!(
-            "stage {}",
-            app.opts.stage.as_deref().map_or("all".into(), flat)
-        ),
-    ];
-    parts.extend(window_label(app));
+    // (text, rank): when the line is too narrow the highest rank goes first. The region
+    // outranks the window: a wrong region is the usual reason for "no such API".
+    let mut parts: Vec<(String, u8)> = vec![(api_label(app), 0)];
+    match app.opts.stage.as_deref() {
+        Some(st) => parts.push((format!("stage {}", flat(st)), 1)),
+        None => parts.push(("all stages".into(), 3)),
+    }
     if let Conn::Ready { region } = &app.conn {
-        parts.push(flat(region));
+        parts.push((flat(region), 1));
+    }
+    if let Some(w) = window_label(app) {
+        parts.push((w, 2));
     }
     if !app.opts.mode.is_empty() {
-        parts.push(flat(&app.opts.mode));
+        parts.push((flat(&app.opts.mode), 4));
     }
     let room = (area.width as usize).saturating_sub(width_of(&right) + 1 + 16);
-    while parts.len() > 1 && width_of(&parts.join(" · ")) > room {
-        parts.pop();
+    let joined = |p: &[(String, u8)]| {
+        p.iter()
+            .map(|x| x.0.as_str())
+            .collect::<Vec<_>>()
+            .join(" · ")
+    };
+    while parts.len() > 1 && width_of(&joined(&parts)) > room {
+        if let Some(i) = parts
+            .iter()
+            .enumerate()
+            .max_by_key(|(i, p)| (p.1, *i))
+            .map(|(i, _)| i)
+        {
+            parts.remove(i);
+        }
     }
+    let parts: Vec<String> = parts.into_iter().map(|p| p.0).collect();
     let [left, r] = Layout::horizontal([
         Constraint::Min(0),
         Constraint::Length(width_of(&right) as u16 + 1),
