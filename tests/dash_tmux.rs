@@ -124,11 +124,7 @@ fn sh_quote(p: &Path) -> String {
 
 #[test]
 fn dash_in_a_real_terminal() {
-    if !tmux_available() {
-        if std::env::var_os("CI").is_some() {
-            panic!("tmux is not installed but CI is set: .ci/run installs it");
-        }
-        eprintln!("skipping: tmux is not installed (the dashboard's real-terminal test needs it)");
+    if skip_without_tmux() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
@@ -156,25 +152,10 @@ sleep 600
     );
     let script_path = dir.path().join("run.sh");
     std::fs::write(&script_path, script).unwrap();
-    let t = Tmux {
-        socket: dir.path().join("tmux.sock"),
-    };
     let started = Instant::now();
-    let out = t
-        .cmd()
-        .env("TERM", "xterm-256color")
-        .env("NO_COLOR", "1")
-        // Round 4's panic message, not a backtrace, should be what is left on screen.
-        .env("RUST_BACKTRACE", "0")
-        .args(["new-session", "-d", "-s", "dash", "-x", "100", "-y", "30"])
-        .arg(format!("sh {}", sh_quote(&script_path)))
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "tmux new-session: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    // RUST_BACKTRACE=0 (set by `start`): round 4's panic message, not a backtrace, should be
+    // what is left on screen.
+    let t = start(dir.path(), &format!("sh {}", sh_quote(&script_path)));
 
     // Round 1: findings arrive, keys work, q quits.
     let p = t.wait("the findings", 30, |p| {
@@ -249,4 +230,141 @@ sleep 600
         assert!(p.contains("panics on purpose"), "the panic message:\n{p}");
         assert!(p.contains("the dashboard crashed"), "{p}");
     }
+}
+
+/// Starts `command` (a shell command line) in a fresh 100×30 tmux pane.
+fn start(dir: &Path, command: &str) -> Tmux {
+    let t = Tmux {
+        socket: dir.join("tmux.sock"),
+    };
+    let out = t
+        .cmd()
+        .env("TERM", "xterm-256color")
+        .env("NO_COLOR", "1")
+        .env("RUST_BACKTRACE", "0")
+        .args(["new-session", "-d", "-s", "dash", "-x", "100", "-y", "30"])
+        .arg(command)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "tmux new-session: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    t
+}
+
+fn skip_without_tmux() -> bool {
+    if tmux_available() {
+        return false;
+    }
+    if std::env::var_os("CI").is_some() {
+        panic!("tmux is not installed but CI is set: .ci/run installs it");
+    }
+    eprintln!("skipping: tmux is not installed (the dashboard's real-terminal test needs it)");
+    true
+}
+
+/// A bare `gwdoctor` on a terminal shows how to start, asks nothing, leaves on a key.
+#[test]
+fn start_screen_in_a_real_terminal() {
+    if skip_without_tmux() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let t = start(
+        dir.path(),
+        &format!(
+            "sh -c '{}; echo \"start: exit=$? modes: $(stty -a | tr \" ;\" \"\\n\\n\" | grep -x -e icanon -e -icanon | tr \"\\n\" \" \")\"; echo \"round 1 done\"; sleep 600'",
+            env!("CARGO_BIN_EXE_gwdoctor")
+        ),
+    );
+    let p = t.wait("the start screen", 20, |p| p.contains("Open the dashboard"));
+    assert!(
+        p.contains("gwdoctor dash --api demo --replay fixtures/demo/incident.json"),
+        "{p}"
+    );
+    assert_eq!(t.flag("alternate_on"), "1");
+    t.keys(&["x"]);
+    let p = t.wait("the start screen to close", 10, |p| {
+        p.contains("round 1 done")
+    });
+    assert!(p.contains("start: exit=0 modes: icanon"), "{p}");
+    assert_eq!(t.flag("alternate_on"), "0");
+    assert_eq!(t.flag("cursor_flag"), "1");
+    assert_eq!(t.flag("mouse_any_flag"), "0");
+}
+
+/// The live path in a real terminal: the dashboard opens the AWS SDK source in the
+/// background (credentials from the environment, the emulator as endpoint) and shows the
+/// seeded cold-start incident. Skips without the emulator, fails without it under CI.
+#[test]
+fn live_dash_against_the_emulator() {
+    let Some(ep) = crate::util::emulator() else {
+        return;
+    };
+    if skip_without_tmux() {
+        return;
+    }
+    let region = "ap-northeast-2";
+    let py = std::env::var("GWDOCTOR_EMULATOR_PYTHON").expect("set by with-emulator.sh");
+    let seed = std::env::var("GWDOCTOR_SEED").expect("set by with-emulator.sh");
+    let out = Command::new(py)
+        .args([
+            &seed,
+            "cold-start",
+            "--endpoint",
+            &ep,
+            "--region",
+            region,
+            "--suffix",
+            "dash",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "seed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let seeded: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let api = seeded["api_id"].as_str().unwrap().to_string();
+    let dir = tempfile::tempdir().unwrap();
+    let script = format!(
+        r#"#!/bin/sh
+export AWS_ENDPOINT_URL={ep} AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing
+export AWS_MAX_ATTEMPTS=1 AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null
+export AWS_EC2_METADATA_DISABLED=true
+unset AWS_PROFILE
+{bin} dash --api {api} --region {region} --since 45m --refresh 0 --log-file {log}
+echo "live: exit=$?"
+sleep 600
+"#,
+        ep = sh_quote(Path::new(&ep)),
+        bin = sh_quote(Path::new(env!("CARGO_BIN_EXE_gwdoctor"))),
+        log = sh_quote(&dir.path().join("dash.log")),
+    );
+    let script_path = dir.path().join("live.sh");
+    std::fs::write(&script_path, script).unwrap();
+    let t = start(dir.path(), &format!("sh {}", sh_quote(&script_path)));
+    // Other live tests inject faults into the shared proxy for a moment: if this run caught
+    // one, `r` runs the checks again.
+    let mut p = String::new();
+    for attempt in 0..3 {
+        p = t.wait("the live verdict", 60, |p| {
+            p.contains("Verdict:") || p.contains("could not run") || p.contains("Could not open")
+        });
+        if p.contains("Verdict: backend") {
+            break;
+        }
+        eprintln!("live dash attempt {attempt} did not get the verdict, refreshing:\n{p}");
+        t.keys(&["r"]);
+        std::thread::sleep(Duration::from_millis(500));
+    }
+    assert!(p.contains("Verdict: backend"), "{p}");
+    assert!(p.contains("cold-starts --function"), "{p}");
+    assert!(p.contains(region), "the header names the region:\n{p}");
+    t.keys(&["q"]);
+    t.wait("the exit", 20, |p| p.contains("live: exit=0"));
+    assert_eq!(t.flag("alternate_on"), "0");
 }
