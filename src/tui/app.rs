@@ -1005,16 +1005,13 @@ impl App {
 
     /// The check the user is looking at (for `e`).
     fn context_check(&self) -> Option<String> {
-        match self.screen() {
-            Some(Screen::Detail { item, .. }) => Some(item.check.clone()),
-            Some(_) => None,
-            None => self.rows.get(self.selected).and_then(|r| match r.target {
-                RowTarget::Note { .. }
-                | RowTarget::PanelError { .. }
-                | RowTarget::SkippedGroup { .. } => None,
-                _ => Some(r.check.clone()),
-            }),
-        }
+        let check = match self.screen() {
+            Some(Screen::Detail { item, .. }) => &item.check,
+            Some(_) => return None,
+            None => &self.rows.get(self.selected)?.check,
+        };
+        // Notes, panel errors and grouped rows name a panel, not a check.
+        self.docs.contains_key(check).then(|| check.clone())
     }
 
     fn detail_of_selected(&self) -> Option<DetailItem> {
@@ -1444,6 +1441,20 @@ mod tests {
         assert_eq!(a.update(key(KeyCode::Enter), now), vec![want(1)]);
         a.update(key(KeyCode::Esc), now);
         assert_eq!(a.update(ch('r'), now), vec![want(2)]);
+    }
+
+    #[test]
+    fn e_on_a_note_opens_nothing() {
+        let (mut a, now) = app();
+        a.update(connected(), now);
+        a.update(loaded(1, sample()), now);
+        a.update(ch('G'), now);
+        assert_eq!(a.rows[a.selected].mark, Mark::Note);
+        a.update(ch('e'), now);
+        assert_eq!(a.screen(), None);
+        a.update(key(KeyCode::Enter), now);
+        a.update(ch('e'), now);
+        assert!(matches!(a.screen(), Some(Screen::Detail { .. })));
     }
 
     #[test]

@@ -115,7 +115,8 @@ pub fn draw(f: &mut Frame, app: &App) -> Viewport {
     f.render_widget(Paragraph::new(headline), head_area);
     match app.screen() {
         Some(Screen::Detail { item, scroll }) => {
-            let (rows, total) = draw_detail(f, body, item, *scroll, theme);
+            let has_docs = app.docs.contains_key(&item.check);
+            let (rows, total) = draw_detail(f, body, item, *scroll, has_docs, theme);
             vp.doc_rows = rows;
             vp.doc_total = total;
         }
@@ -997,6 +998,7 @@ fn draw_detail(
     area: Rect,
     item: &DetailItem,
     scroll: usize,
+    has_docs: bool,
     theme: Theme,
 ) -> (usize, usize) {
     let block = Block::bordered()
@@ -1046,11 +1048,13 @@ fn draw_detail(
             &[]
         }
     };
-    tail.push(Line::raw(""));
-    tail.push(Line::styled(
-        format!("e: documentation of {}", flat(&item.check)),
-        theme.dim(),
-    ));
+    if has_docs {
+        tail.push(Line::raw(""));
+        tail.push(Line::styled(
+            format!("e: documentation of {}", flat(&item.check)),
+            theme.dim(),
+        ));
+    }
     // Heights first (cheap), then build only the visible lines.
     let ev_total: usize = evidence
         .iter()
