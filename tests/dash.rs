@@ -214,6 +214,19 @@ fn trace_prompt() {
     insta::assert_snapshot!("trace_not_yet", s);
 }
 
+/// No credentials: the whole reason is on screen (not cut), nothing spins forever.
+#[test]
+fn source_failure() {
+    let mut h = Harness::new();
+    h.send(Event::App(AppEvent::ConnectFailed(
+        "no usable AWS credentials (the credential provider was not enabled). Log in (`aws sso login --profile NAME`), pass --profile, or set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY; to try gwdoctor without an account, use --replay fixtures/demo/incident.json".into(),
+    )));
+    let s = h.screen(80, 24);
+    assert!(s.contains("--replay fixtures/demo/incident.json"), "{s}");
+    assert!(!s.contains("waiting for latency"), "{s}");
+    insta::assert_snapshot!("source_failed", s);
+}
+
 #[test]
 fn narrow_terminal() {
     let mut h = Harness::loaded();

@@ -465,7 +465,9 @@ impl App {
         for p in &self.panels {
             match (&p.data, p.spec.availability) {
                 (Some(d), _) => out.extend(d.charts.iter().map(ChartSlot::Data)),
-                (None, Availability::Auto) if p.status != PanelStatus::Failed => {
+                (None, Availability::Auto)
+                    if p.status != PanelStatus::Failed && !matches!(self.conn, Conn::Failed(_)) =>
+                {
                     out.push(ChartSlot::Loading(p.spec.id))
                 }
                 (None, Availability::NotYet { issue }) => {

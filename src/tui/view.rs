@@ -209,8 +209,8 @@ fn wrap(text: &str, width: usize) -> Vec<String> {
 
 fn headline_lines(app: &App, theme: Theme, width: usize, max_lines: usize) -> Vec<Line<'static>> {
     let (text, style) = match (&app.conn, app.headline()) {
-        (Conn::Failed(e), _) => (
-            format!("Could not open the data source: {e}"),
+        (Conn::Failed(_), _) => (
+            "Could not open the data source (why, below). q quits.".to_string(),
             theme.mark(Mark::Error),
         ),
         (_, Some(h)) => (h.to_string(), theme.heading()),
@@ -374,7 +374,12 @@ fn draw_main(f: &mut Frame, body: Rect, app: &App, theme: Theme) -> usize {
     } else {
         // The list takes what its rows need, between 5 lines and 55% of the body; the chart
         // gets the rest.
-        let rows = app.rows.len().max(1) as u16 + 2;
+        // (An empty list holds a message instead: give it the room.)
+        let rows = if app.rows.is_empty() {
+            body.height
+        } else {
+            app.rows.len() as u16 + 2
+        };
         let list_h = rows.clamp(5, (body.height * 55 / 100).max(5));
         let [a, b] = Layout::vertical([Constraint::Length(list_h), Constraint::Min(3)]).areas(body);
         (a, b)
@@ -775,7 +780,12 @@ fn draw_bar(f: &mut Frame, area: Rect, app: &App, theme: Theme) {
                 spans.push(Span::raw(" to run"));
             }
             (_, PanelStatus::Idle) => {
-                spans.push(Span::styled(format!("{name}: waiting"), theme.dim()));
+                let why = if matches!(app.conn, Conn::Failed(_)) {
+                    "not run"
+                } else {
+                    "waiting"
+                };
+                spans.push(Span::styled(format!("{name}: {why}"), theme.dim()));
             }
         }
     }
