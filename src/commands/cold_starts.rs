@@ -55,6 +55,8 @@ pub struct ColdStartsRequest {
 pub struct ColdStartsOutcome {
     pub report: Report,
     pub inconclusive: bool,
+    /// The typed analysis behind the report's `cold_starts` section (the dashboard charts it).
+    pub analysis: ColdStartAnalysis,
 }
 
 fn fatal(e: SourceError, doing: &str) -> anyhow::Error {
@@ -434,6 +436,7 @@ pub async fn run(
     Ok(ColdStartsOutcome {
         report,
         inconclusive,
+        analysis,
     })
 }
 
