@@ -163,13 +163,15 @@ pub async fn read(
     }
     match engine {
         Engine::Filter => {
-            let parts: Vec<LogDigest> = stream::iter(groups.iter())
+            // The futures are built before the stream (not in a `.map` closure over
+            // references) so the whole command stays `Send`: the dashboard runs it in a task.
+            let pending: Vec<_> = groups
+                .iter()
                 .map(|(group, json)| {
                     filter_group(source, group, *json, window, matchers, &router, progress, w)
                 })
-                .buffered(4)
-                .collect()
-                .await;
+                .collect();
+            let parts: Vec<LogDigest> = stream::iter(pending).buffered(4).collect().await;
             for p in parts {
                 digest.merge(p);
             }
