@@ -50,12 +50,16 @@ struct Harness {
 
 impl Harness {
     fn new() -> Harness {
+        Harness::on("demo/incident.json")
+    }
+
+    fn on(replay: &str) -> Harness {
         let now = Instant::now();
         let (app, sources) = tui::build(&options("demo"), "replay incident.json".into(), None, now);
         Harness {
             app,
             sources,
-            source: Arc::new(ReplaySource::open(&fixture("demo/incident.json")).unwrap()),
+            source: Arc::new(ReplaySource::open(&fixture(replay)).unwrap()),
             now,
             rt: tokio::runtime::Builder::new_current_thread()
                 .enable_all()
@@ -113,7 +117,11 @@ impl Harness {
     }
 
     fn loaded() -> Harness {
-        let mut h = Harness::new();
+        Harness::loaded_on("demo/incident.json")
+    }
+
+    fn loaded_on(replay: &str) -> Harness {
+        let mut h = Harness::on(replay);
         let fx = h.connect();
         h.run(fx);
         h
@@ -249,10 +257,46 @@ fn filter_and_charts_pane() {
     h.keys("j");
     let s = h.screen(100, 30);
     assert!(
-        s.contains("Init Duration and cold starts per minute: not available yet"),
+        s.contains("Init Duration and cold starts per minute: press c to run"),
         "{s}"
     );
-    assert!(s.contains("gwdoctor cold-starts` (issue #3)"), "{s}");
+    h.keys("j");
+    let s = h.screen(100, 30);
+    assert!(
+        s.contains("ConcurrentExecutions vs the limit, with throttles: not available yet"),
+        "{s}"
+    );
+    assert!(s.contains("gwdoctor throttles` (issue #5)"), "{s}");
+}
+
+/// `c` runs cold-starts (the command that landed after the dashboard, plugged in as a panel
+/// source): its findings join the list and its charts the chart pane.
+#[test]
+fn cold_starts_on_c() {
+    let mut h = Harness::loaded_on("demo/dashboard.json");
+    let s = h.screen(100, 30);
+    assert!(
+        s.contains("Next: gwdoctor cold-starts --function coldstart-fn. (press c)"),
+        "{s}"
+    );
+    let fx = h.key(KeyCode::Char('c'));
+    assert_eq!(fx.len(), 1);
+    h.run(fx);
+    let s = h.screen(100, 30);
+    assert!(s.contains("⚠ lambda-cold-start-spike"), "{s}");
+    assert!(s.contains("cold-starts ✓"), "{s}");
+    assert!(!s.contains("(press c)"), "{s}");
+    h.key(KeyCode::Tab);
+    h.keys("j");
+    let s = h.screen(100, 30);
+    assert!(s.contains("Init Duration per minute"), "{s}");
+    assert!(s.contains("max 2580 ms at 09:40"), "{s}");
+    assert!(s.contains("spike threshold 680 ms"), "{s}");
+    insta::assert_snapshot!("cold_starts_chart", s);
+    h.keys("j");
+    let s = h.screen(100, 30);
+    assert!(s.contains("Cold starts per minute"), "{s}");
+    assert!(s.contains("spike threshold 3/min"), "{s}");
 }
 
 #[test]

@@ -1,4 +1,4 @@
-//! `gwdoctor dash` in a real terminal: tmux runs it on the demo replay in a 100×30 pane, the
+//! `gwdoctor dash` in a real terminal: tmux runs it on the dashboard demo replay in a 100×30 pane, the
 //! test sends keys, reads the pane, quits three ways (`q`, Ctrl-C, SIGTERM), crashes once (a
 //! panic, debug builds) and checks after each that the terminal was given back: the shell's line discipline is cooked again
 //! (`stty` shows `icanon` and `echo`), and tmux reports the alternate screen off, the cursor
@@ -147,7 +147,7 @@ sleep 600
 "#,
         pid = sh_quote(&pid),
         bin = sh_quote(Path::new(env!("CARGO_BIN_EXE_gwdoctor"))),
-        fixture = sh_quote(&fixture("demo/incident.json")),
+        fixture = sh_quote(&fixture("demo/dashboard.json")),
         log = sh_quote(&log),
     );
     let script_path = dir.path().join("run.sh");
@@ -165,8 +165,9 @@ sleep 600
         "dash: findings on screen {} ms after tmux started it",
         started.elapsed().as_millis()
     );
-    assert!(p.contains("peak 2491 ms at 09:38"), "chart legend:\n{p}");
-    assert!(p.contains("not yet: cold-starts #3"), "{p}");
+    assert!(p.contains("peak 2464 ms at 09:39"), "chart legend:\n{p}");
+    assert!(p.contains("cold-starts: c to run"), "{p}");
+    assert!(p.contains("not yet: throttles #5"), "{p}");
     assert_eq!(
         t.flag("alternate_on"),
         "1",
@@ -195,6 +196,15 @@ sleep 600
     t.keys(&["Escape"]);
     t.wait("the findings again", 5, |p| {
         p.contains("Findings") && !p.contains("Remedy")
+    });
+    // c: cold-starts reads the recorded REPORT lines; its finding and charts join in.
+    t.keys(&["c"]);
+    t.wait("the cold-start finding", 10, |p| {
+        p.contains("⚠ lambda-cold-start-spike")
+    });
+    t.keys(&["Tab", "j"]);
+    t.wait("the Init Duration chart", 5, |p| {
+        p.contains("Init Duration per minute") && p.contains("max 2580 ms at 09:40")
     });
     t.keys(&["q"]);
     t.assert_restored(1, 0);

@@ -253,6 +253,12 @@ pub enum ChartSlot<'a> {
     Data(&'a ChartData),
     /// The panel that draws it is still loading for the first time.
     Loading(PanelId),
+    /// A chart of a command that runs on a key, before it has run.
+    OnKey {
+        title: &'static str,
+        command: &'static str,
+        key: char,
+    },
     /// A chart that comes with a command not built yet.
     Planned {
         title: &'static str,
@@ -470,6 +476,19 @@ impl App {
                 {
                     out.push(ChartSlot::Loading(p.spec.id))
                 }
+                (None, Availability::OnKey(key)) => match p.status {
+                    PanelStatus::Loading if !p.spec.planned_charts.is_empty() => {
+                        out.push(ChartSlot::Loading(p.spec.id))
+                    }
+                    PanelStatus::Idle => {
+                        out.extend(p.spec.planned_charts.iter().map(|t| ChartSlot::OnKey {
+                            title: t,
+                            command: p.spec.command,
+                            key,
+                        }))
+                    }
+                    _ => {}
+                },
                 (None, Availability::NotYet { issue }) => {
                     out.extend(p.spec.planned_charts.iter().map(|t| ChartSlot::Planned {
                         title: t,
@@ -910,7 +929,7 @@ impl App {
                 Vec::new()
             }
             KeyCode::Char('r') => self.refresh(),
-            KeyCode::Char('s') => self.run_on_key('s'),
+            KeyCode::Char(k @ ('s' | 'c')) => self.run_on_key(k),
             KeyCode::Char('t') => {
                 self.stack.push(Screen::Trace(TraceState::default()));
                 Vec::new()
@@ -1396,13 +1415,18 @@ mod tests {
     #[test]
     fn charts_pane_cycles_through_slots() {
         let (mut a, now) = app();
-        // Latency loading, plus the planned chart of the trace spec.
-        assert_eq!(a.charts().len(), 2);
+        // Latency's first load, tls's chart waiting for its key, trace's planned chart.
+        let slots = a.charts();
+        assert_eq!(slots.len(), 3);
+        assert!(matches!(slots[0], ChartSlot::Loading(PanelId::Latency)));
+        assert!(matches!(slots[1], ChartSlot::OnKey { key: 's', .. }));
+        assert!(matches!(slots[2], ChartSlot::Planned { issue: 4, .. }));
         a.update(key(KeyCode::Tab), now);
         a.update(ch('j'), now);
         assert_eq!(a.chart, 1);
-        a.update(ch('j'), now);
-        assert_eq!(a.chart, 0, "wraps");
+        a.update(ch('k'), now);
+        a.update(ch('k'), now);
+        assert_eq!(a.chart, 2, "wraps");
     }
 
     #[test]

@@ -7,7 +7,8 @@
 //!
 //! Adding a command to the dashboard: a `PanelSource` impl here (call the command's `run`,
 //! turn its typed data into [`ChartData`]), one line in [`sources`], and delete its entry in
-//! [`planned`]. Nothing in the app state or the view changes.
+//! [`planned`]. Nothing in the app state or the view changes (cold-starts was added this way;
+//! only its key, `c`, is new in the help screen).
 
 use std::time::Duration;
 
@@ -15,8 +16,10 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use crate::checks::apigw_client_path_latency::ApigwClientPathLatency;
+use crate::checks::cold_start_model::ColdStartAnalysis;
 use crate::checks::latency_model::LatencyAnalysis;
 use crate::checks::{self, tls_backend};
+use crate::commands::cold_starts::ColdStartsRequest;
 use crate::commands::latency::LatencyRequest;
 use crate::commands::ssl::SslRequest;
 use crate::finding::Report;
@@ -310,16 +313,150 @@ impl PanelSource for TlsPanel {
     }
 }
 
+/// `gwdoctor cold-starts --api`: the REPORT lines of every function behind the API, cold
+/// starts and Init Duration per minute against each function's own baseline. Runs on `c`
+/// (it reads logs: FilterLogEvents or Logs Insights, which cost more than metrics).
+pub struct ColdStartsPanel {
+    pub req: ColdStartsRequest,
+}
+
+impl ColdStartsPanel {
+    /// Cold starts of the functions behind the dashboard's API, over the same window.
+    pub fn new(latency: &LatencyRequest) -> ColdStartsPanel {
+        ColdStartsPanel {
+            req: ColdStartsRequest {
+                api: Some(latency.api.clone()),
+                stage: latency.stage.clone(),
+                window: latency.window.clone(),
+                extra_checks: latency.extra_checks.clone(),
+                threads: 1,
+                // Its spinner draws on stderr: never under the dashboard.
+                spinner: false,
+                ..ColdStartsRequest::default()
+            },
+        }
+    }
+}
+
+#[async_trait]
+impl PanelSource for ColdStartsPanel {
+    fn spec(&self) -> PanelSpec {
+        let checks = checks::registry(self.req.extra_checks.clone())
+            .iter()
+            .map(|c| c.info())
+            .filter(|i| i.commands.iter().any(|x| x == "cold-starts"))
+            .map(|i| (i.id, i.title))
+            .collect();
+        PanelSpec {
+            id: PanelId::ColdStarts,
+            command: "gwdoctor cold-starts --api",
+            availability: Availability::OnKey('c'),
+            checks,
+            planned_charts: vec!["Init Duration and cold starts per minute"],
+        }
+    }
+
+    async fn load(&self, source: &dyn Source, _arg: Option<&str>) -> anyhow::Result<PanelData> {
+        let o = crate::commands::cold_starts::run(Some(source), &self.req).await?;
+        let charts = cold_start_charts(&o.analysis, &o.report);
+        let headline = o
+            .report
+            .findings()
+            .next()
+            .map(|f| format!("Cold starts: {}", f.summary));
+        Ok(PanelData {
+            report: o.report,
+            inconclusive: o.inconclusive,
+            headline,
+            charts,
+        })
+    }
+}
+
+/// Two charts per function with timed REPORT lines: the largest Init Duration per minute and
+/// the cold starts per minute (with invocations), each against the function's own spike
+/// threshold, the worst minute marked.
+pub fn cold_start_charts(a: &ColdStartAnalysis, report: &Report) -> Vec<ChartData> {
+    let fmt = crate::output::text::fmt_value;
+    let mut out = Vec::new();
+    for f in a.functions.iter().filter(|f| !f.minutes.is_empty()) {
+        let init: Vec<(DateTime<Utc>, f64)> = f
+            .minutes
+            .iter()
+            .filter_map(|m| m.init_ms_max.map(|v| (m.at, v)))
+            .collect();
+        if let Some(&(at, value)) = init.iter().max_by(|x, y| x.1.total_cmp(&y.1)) {
+            out.push(ChartData {
+                title: "Init Duration per minute".into(),
+                subtitle: format!("{} · largest of the minute's cold starts", f.name),
+                unit: "ms".into(),
+                start: Some(report.target.start),
+                end: Some(report.target.end),
+                series: vec![ChartSeries {
+                    name: "Init Duration".into(),
+                    role: SeriesRole::Primary,
+                    points: init,
+                }],
+                mark: Some(ChartMark {
+                    at,
+                    value,
+                    label: format!("max {} ms at {}", fmt(value), at.format("%H:%M")),
+                }),
+                limit: f
+                    .baseline
+                    .as_ref()
+                    .and_then(|b| b.init_threshold_ms)
+                    .map(|v| ChartLimit {
+                        value: v,
+                        label: format!("spike threshold {} ms", fmt(v)),
+                    }),
+            });
+        }
+        let cold: Vec<(DateTime<Utc>, f64)> = f
+            .minutes
+            .iter()
+            .map(|m| (m.at, m.cold_starts as f64))
+            .collect();
+        let worst = cold.iter().copied().max_by(|x, y| x.1.total_cmp(&y.1));
+        out.push(ChartData {
+            title: "Cold starts per minute".into(),
+            subtitle: f.name.clone(),
+            unit: "/min".into(),
+            start: Some(report.target.start),
+            end: Some(report.target.end),
+            series: vec![
+                ChartSeries {
+                    name: "cold starts".into(),
+                    role: SeriesRole::Primary,
+                    points: cold,
+                },
+                ChartSeries {
+                    name: "invocations".into(),
+                    role: SeriesRole::Context,
+                    points: f
+                        .minutes
+                        .iter()
+                        .map(|m| (m.at, m.invocations as f64))
+                        .collect(),
+                },
+            ],
+            mark: worst.filter(|w| w.1 > 0.0).map(|(at, value)| ChartMark {
+                at,
+                value,
+                label: format!("max {} at {}", fmt(value), at.format("%H:%M")),
+            }),
+            limit: f.baseline.as_ref().map(|b| ChartLimit {
+                value: b.cold_starts_threshold,
+                label: format!("spike threshold {}/min", fmt(b.cold_starts_threshold)),
+            }),
+        });
+    }
+    out
+}
+
 /// The commands being built elsewhere, shown as "not available yet".
 pub fn planned() -> Vec<PanelSpec> {
     vec![
-        PanelSpec {
-            id: PanelId::ColdStarts,
-            command: "gwdoctor cold-starts",
-            availability: Availability::NotYet { issue: 3 },
-            checks: Vec::new(),
-            planned_charts: vec!["Init Duration and cold starts per minute"],
-        },
         PanelSpec {
             id: PanelId::Throttles,
             command: "gwdoctor throttles",
@@ -340,8 +477,10 @@ pub fn planned() -> Vec<PanelSpec> {
 /// The panels that can run today.
 pub fn sources(latency: LatencyRequest, tls_timeout: Duration) -> Vec<Box<dyn PanelSource>> {
     let api = latency.api.clone();
+    let cold_starts = ColdStartsPanel::new(&latency);
     vec![
         Box::new(LatencyPanel { req: latency }),
+        Box::new(cold_starts),
         Box::new(TlsPanel::new(&api, tls_timeout)),
     ]
 }

@@ -239,10 +239,21 @@ fn headline_lines(app: &App, theme: Theme, width: usize, max_lines: usize) -> Ve
     let w = width.saturating_sub(2);
     // The verdict's "Next:" sentence is the part to act on: it keeps its own line(s) when the
     // whole does not fit, and the explanation before it is shortened instead.
-    let (main, next) = match text.find(" Next: ") {
+    let (main, mut next) = match text.find(" Next: ") {
         Some(i) => (text[..i].to_string(), Some(text[i + 1..].to_string())),
         None => (text, None),
     };
+    // The next step may be a command the dashboard runs on a key: say which.
+    if let Some(n) = &mut next {
+        for p in &app.panels {
+            if let (Availability::OnKey(k), PanelStatus::Idle) = (p.spec.availability, p.status) {
+                let cmd = p.spec.command.trim_end_matches(" --api");
+                if n.contains(&format!("{cmd} ")) {
+                    n.push_str(&format!(" (press {k})"));
+                }
+            }
+        }
+    }
     let mut lines: Vec<Line<'static>> = Vec::new();
     let next_lines = next.as_deref().map(|n| wrap(n, w)).unwrap_or_default();
     let main_budget = max_lines
@@ -447,7 +458,7 @@ fn draw_list(f: &mut Frame, area: Rect, app: &App, theme: Theme) -> usize {
         .map(|r| width_of(&r.check))
         .max()
         .unwrap_or(0)
-        .min(26);
+        .min(30);
     let offset = app
         .offset
         .min(app.selected)
@@ -516,6 +527,23 @@ fn draw_chart_pane(f: &mut Frame, area: Rect, app: &App, theme: Theme) {
                 .style(theme.dim())
                 .alignment(Alignment::Center),
                 center_v(inner, 1),
+            );
+        }
+        Some(ChartSlot::OnKey {
+            title,
+            command,
+            key,
+        }) => {
+            let block = block.title(format!(" {title} {pos}"));
+            let inner = block.inner(area);
+            f.render_widget(block, area);
+            let text = format!("{title}: press {key} to run `{command}`.");
+            let lines = wrap(&text, inner.width.saturating_sub(2) as usize);
+            let h = lines.len() as u16;
+            f.render_widget(
+                Paragraph::new(lines.into_iter().map(Line::from).collect::<Vec<_>>())
+                    .alignment(Alignment::Center),
+                center_v(inner, h),
             );
         }
         Some(ChartSlot::Planned {
@@ -626,7 +654,8 @@ fn draw_chart(f: &mut Frame, area: Rect, c: &ChartData, block: Block, pos: &str,
         Paragraph::new(legend).wrap(Wrap { trim: true }),
         legend_area,
     );
-    let (Some(start), Some(end)) = (start, end) else {
+    let no_points = c.series.iter().all(|s| s.points.is_empty());
+    let (Some(start), Some(end), false) = (start, end, no_points) else {
         f.render_widget(
             Paragraph::new("No datapoints in the window.")
                 .style(theme.dim())
@@ -1277,6 +1306,10 @@ fn draw_help(f: &mut Frame, area: Rect, app: &App, theme: Theme) {
         ("e", "the check's documentation".into()),
         ("esc", "back".into()),
         ("r", format!("refresh now (auto: {every})")),
+        (
+            "c",
+            "cold starts of the API's functions (cold-starts --api)".into(),
+        ),
         (
             "s",
             "TLS check of the API's HTTPS backends (ssl --api)".into(),
