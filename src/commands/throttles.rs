@@ -49,6 +49,8 @@ pub struct ThrottlesRequest {
 pub struct ThrottlesOutcome {
     pub report: Report,
     pub inconclusive: bool,
+    /// The typed analysis behind the report's `throttles` section (the dashboard charts it).
+    pub analysis: throttle_model::ThrottleAnalysis,
 }
 
 /// Counts of what was read, for the JSON section and the benchmark.
@@ -349,6 +351,7 @@ pub async fn run(source: &dyn Source, req: &ThrottlesRequest) -> anyhow::Result<
     Ok(ThrottlesOutcome {
         report,
         inconclusive,
+        analysis,
     })
 }
 
