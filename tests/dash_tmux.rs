@@ -316,7 +316,8 @@ fn live_dash_against_the_emulator() {
     if skip_without_tmux() {
         return;
     }
-    let region = "ap-northeast-2";
+    // A region no other live test seeds (tests run in parallel against one emulator).
+    let region = "eu-central-2";
     let py = std::env::var("GWDOCTOR_EMULATOR_PYTHON").expect("set by with-emulator.sh");
     let seed = std::env::var("GWDOCTOR_SEED").expect("set by with-emulator.sh");
     let out = Command::new(py)
