@@ -54,8 +54,12 @@ impl Harness {
     }
 
     fn on(replay: &str) -> Harness {
+        Harness::on_api(replay, "demo")
+    }
+
+    fn on_api(replay: &str, api: &str) -> Harness {
         let now = Instant::now();
-        let (app, sources) = tui::build(&options("demo"), "replay incident.json".into(), None, now);
+        let (app, sources) = tui::build(&options(api), "replay incident.json".into(), None, now);
         Harness {
             app,
             sources,
@@ -263,10 +267,38 @@ fn filter_and_charts_pane() {
     h.keys("j");
     let s = h.screen(100, 30);
     assert!(
-        s.contains("ConcurrentExecutions vs the limit, with throttles: not available yet"),
+        s.contains("ConcurrentExecutions vs the limit, with throttles: press T to run"),
         "{s}"
     );
-    assert!(s.contains("gwdoctor throttles` (issue #5)"), "{s}");
+}
+
+/// `T` runs throttles: the account's concurrency against its limit, and who was throttled.
+#[test]
+fn throttles_on_shift_t() {
+    let mut h = Harness::on_api(
+        "lambda-account-concurrency/noisy-neighbour.json",
+        "shop-api",
+    );
+    let fx = h.connect();
+    h.run(fx);
+    let fx = h.key(KeyCode::Char('T'));
+    assert_eq!(fx.len(), 1);
+    h.run(fx);
+    let s = h.screen(100, 30);
+    assert!(s.contains("✗ lambda-account-concurrency"), "{s}");
+    assert!(s.contains("throttles ✓"), "{s}");
+    h.key(KeyCode::Tab);
+    // Latency's chart, cold-starts' (not run), then throttles' two.
+    h.keys("jj");
+    let s = h.screen(100, 30);
+    assert!(s.contains("ConcurrentExecutions vs the limit"), "{s}");
+    assert!(s.contains("peak 1000 at 09:39"), "{s}");
+    assert!(s.contains("account limit 1000"), "{s}");
+    insta::assert_snapshot!("throttles_chart", s);
+    h.keys("j");
+    let s = h.screen(100, 30);
+    assert!(s.contains("Throttles per minute"), "{s}");
+    assert!(s.contains("orders-fn"), "{s}");
 }
 
 /// `c` runs cold-starts (the command that landed after the dashboard, plugged in as a panel

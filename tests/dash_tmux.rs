@@ -167,7 +167,7 @@ sleep 600
     );
     assert!(p.contains("peak 2464 ms at 09:39"), "chart legend:\n{p}");
     assert!(p.contains("cold-starts: c to run"), "{p}");
-    assert!(p.contains("not yet: throttles #5"), "{p}");
+    assert!(p.contains("throttles: T to run"), "{p}");
     assert_eq!(
         t.flag("alternate_on"),
         "1",

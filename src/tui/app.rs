@@ -929,7 +929,7 @@ impl App {
                 Vec::new()
             }
             KeyCode::Char('r') => self.refresh(),
-            KeyCode::Char(k @ ('s' | 'c')) => self.run_on_key(k),
+            KeyCode::Char(k @ ('s' | 'c' | 'T')) => self.run_on_key(k),
             KeyCode::Char('t') => {
                 self.stack.push(Screen::Trace(TraceState::default()));
                 Vec::new()

@@ -7,8 +7,9 @@
 //!
 //! Adding a command to the dashboard: a `PanelSource` impl here (call the command's `run`,
 //! turn its typed data into [`ChartData`]), one line in [`sources`], and delete its entry in
-//! [`planned`]. Nothing in the app state or the view changes (cold-starts was added this way;
-//! only its key, `c`, is new in the help screen).
+//! [`planned`]. Nothing in the app state or the view changes (cold-starts and throttles were
+//! added this way after the dashboard; only their keys, `c` and `T`, are new in the key
+//! handler and the help screen).
 
 use std::time::Duration;
 
@@ -18,11 +19,14 @@ use chrono::{DateTime, Utc};
 use crate::checks::apigw_client_path_latency::ApigwClientPathLatency;
 use crate::checks::cold_start_model::ColdStartAnalysis;
 use crate::checks::latency_model::LatencyAnalysis;
+use crate::checks::throttle_model::{self, ThrottleAnalysis};
 use crate::checks::{self, tls_backend};
 use crate::commands::cold_starts::ColdStartsRequest;
 use crate::commands::latency::LatencyRequest;
 use crate::commands::ssl::SslRequest;
+use crate::commands::throttles::ThrottlesRequest;
 use crate::finding::Report;
+use crate::model::{Series, Window};
 use crate::source::Source;
 
 /// Which command a panel shows.
@@ -71,7 +75,8 @@ pub struct PanelSpec {
     pub availability: Availability,
     /// The checks it runs (id, title): shown with a spinner while it loads.
     pub checks: Vec<(String, String)>,
-    /// Charts it will draw once it exists (for `NotYet` panels).
+    /// Charts it will draw: shown as "not available yet" for `NotYet` panels and as "press
+    /// KEY" for on-key panels that have not run.
     pub planned_charts: Vec<&'static str>,
 }
 
@@ -454,33 +459,176 @@ pub fn cold_start_charts(a: &ColdStartAnalysis, report: &Report) -> Vec<ChartDat
     out
 }
 
-/// The commands being built elsewhere, shown as "not available yet".
-pub fn planned() -> Vec<PanelSpec> {
-    vec![
+/// `gwdoctor throttles --api`: which limit throttled requests and which function drove it.
+/// Runs on `T` (it looks at every function of the region).
+pub struct ThrottlesPanel {
+    pub req: ThrottlesRequest,
+}
+
+impl ThrottlesPanel {
+    /// Throttling around the dashboard's API, over the same window.
+    pub fn new(latency: &LatencyRequest) -> ThrottlesPanel {
+        ThrottlesPanel {
+            req: ThrottlesRequest {
+                api: Some(latency.api.clone()),
+                functions: Vec::new(),
+                window: latency.window.clone(),
+                apigw_account_rps: None,
+                top: 10,
+            },
+        }
+    }
+}
+
+#[async_trait]
+impl PanelSource for ThrottlesPanel {
+    fn spec(&self) -> PanelSpec {
+        let checks = checks::registry(Vec::new())
+            .iter()
+            .map(|c| c.info())
+            .filter(|i| i.commands.iter().any(|x| x == "throttles"))
+            .map(|i| (i.id, i.title))
+            .collect();
         PanelSpec {
             id: PanelId::Throttles,
-            command: "gwdoctor throttles",
-            availability: Availability::NotYet { issue: 5 },
-            checks: Vec::new(),
+            command: "gwdoctor throttles --api",
+            availability: Availability::OnKey('T'),
+            checks,
             planned_charts: vec!["ConcurrentExecutions vs the limit, with throttles"],
-        },
-        PanelSpec {
-            id: PanelId::Trace,
-            command: "gwdoctor trace",
-            availability: Availability::NotYet { issue: 4 },
-            checks: Vec::new(),
-            planned_charts: Vec::new(),
-        },
-    ]
+        }
+    }
+
+    async fn load(&self, source: &dyn Source, _arg: Option<&str>) -> anyhow::Result<PanelData> {
+        let o = crate::commands::throttles::run(source, &self.req).await?;
+        // The per-minute series behind the analysis, which the command read too: one more
+        // GetMetricData call live, answered from the recording on a replay.
+        let window = Window {
+            start: o.report.target.start,
+            end: o.report.target.end,
+        };
+        let period = crate::window::period_for(&window, source.now());
+        let mut queries = vec![throttle_model::q_account_concurrency(period)];
+        queries.extend(
+            o.analysis
+                .functions
+                .iter()
+                .filter(|f| f.throttles > 0.0)
+                .take(3)
+                .map(|f| throttle_model::q_throttles(&f.name, period)),
+        );
+        let mut report = o.report;
+        let series = match source.metric_data(&queries, window).await {
+            Ok(s) => s,
+            Err(e) => {
+                report
+                    .notes
+                    .push(format!("the throttling charts could not be drawn: {e}"));
+                Vec::new()
+            }
+        };
+        let charts = throttle_charts(&o.analysis, &series, &report);
+        let headline = report
+            .findings()
+            .next()
+            .map(|f| format!("Throttles: {}", f.summary));
+        Ok(PanelData {
+            report,
+            inconclusive: o.inconclusive,
+            headline,
+            charts,
+        })
+    }
+}
+
+/// The account's ConcurrentExecutions per minute against its limit, the peak marked; and the
+/// throttles per minute of the (up to three) throttled functions.
+pub fn throttle_charts(a: &ThrottleAnalysis, series: &[Series], report: &Report) -> Vec<ChartData> {
+    let fmt = crate::output::text::fmt_value;
+    let points = |s: &Series| -> Vec<(DateTime<Utc>, f64)> {
+        s.points.iter().map(|p| (p.at, p.value)).collect()
+    };
+    let mut out = Vec::new();
+    if let Some(account) = series.first() {
+        out.push(ChartData {
+            title: "ConcurrentExecutions vs the limit".into(),
+            subtitle: "account · Maximum per minute".into(),
+            unit: String::new(),
+            start: Some(report.target.start),
+            end: Some(report.target.end),
+            series: vec![ChartSeries {
+                name: "ConcurrentExecutions".into(),
+                role: SeriesRole::Primary,
+                points: points(account),
+            }],
+            mark: a.peak.as_ref().map(|p| ChartMark {
+                at: p.at,
+                value: p.concurrent_executions,
+                label: format!(
+                    "peak {} at {}",
+                    fmt(p.concurrent_executions),
+                    p.at.format("%H:%M")
+                ),
+            }),
+            limit: a.peak.as_ref().and_then(|p| p.limit).map(|l| ChartLimit {
+                value: l as f64,
+                label: format!("account limit {l}"),
+            }),
+        });
+    }
+    let throttled: Vec<ChartSeries> = series
+        .iter()
+        .skip(1)
+        .zip([
+            SeriesRole::Primary,
+            SeriesRole::Secondary,
+            SeriesRole::Context,
+        ])
+        .map(|(s, role)| ChartSeries {
+            name: s
+                .query
+                .dimensions
+                .iter()
+                .find(|(k, _)| k == "FunctionName")
+                .map_or_else(|| "Throttles".to_string(), |(_, v)| v.clone()),
+            role,
+            points: points(s),
+        })
+        .collect();
+    if !throttled.is_empty() {
+        out.push(ChartData {
+            title: "Throttles per minute".into(),
+            subtitle: "the throttled functions · Sum".into(),
+            unit: "/min".into(),
+            start: Some(report.target.start),
+            end: Some(report.target.end),
+            series: throttled,
+            mark: None,
+            limit: None,
+        });
+    }
+    out
+}
+
+/// The commands being built elsewhere, shown as "not available yet".
+pub fn planned() -> Vec<PanelSpec> {
+    vec![PanelSpec {
+        id: PanelId::Trace,
+        command: "gwdoctor trace",
+        availability: Availability::NotYet { issue: 4 },
+        checks: Vec::new(),
+        planned_charts: Vec::new(),
+    }]
 }
 
 /// The panels that can run today.
 pub fn sources(latency: LatencyRequest, tls_timeout: Duration) -> Vec<Box<dyn PanelSource>> {
     let api = latency.api.clone();
     let cold_starts = ColdStartsPanel::new(&latency);
+    let throttles = ThrottlesPanel::new(&latency);
     vec![
         Box::new(LatencyPanel { req: latency }),
         Box::new(cold_starts),
+        Box::new(throttles),
         Box::new(TlsPanel::new(&api, tls_timeout)),
     ]
 }

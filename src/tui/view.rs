@@ -1311,6 +1311,10 @@ fn draw_help(f: &mut Frame, area: Rect, app: &App, theme: Theme) {
             "cold starts of the API's functions (cold-starts --api)".into(),
         ),
         (
+            "T",
+            "throttling: which limit, which function (throttles --api)".into(),
+        ),
+        (
             "s",
             "TLS check of the API's HTTPS backends (ssl --api)".into(),
         ),
