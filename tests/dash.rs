@@ -11,7 +11,7 @@ use gwdoctor::commands::latency::{LatencyRequest, WindowSpec};
 use gwdoctor::finding::{CheckResult, Evidence, Finding, Report, Severity, TargetInfo, SCHEMA};
 use gwdoctor::source::replay::ReplaySource;
 use gwdoctor::source::Source;
-use gwdoctor::tui::app::{App, Screen};
+use gwdoctor::tui::app::{App, Pane, Screen};
 use gwdoctor::tui::event::{AppEvent, Effect, Event};
 use gwdoctor::tui::panels::{PanelData, PanelId, PanelSource};
 use gwdoctor::tui::{self, view, DashOptions};
@@ -348,8 +348,19 @@ fn tls_on_s_with_no_https_backend() {
 #[test]
 fn every_size_draws() {
     let mut h = Harness::loaded();
-    let screens: [&dyn Fn(&mut Harness); 6] = [
-        &|_| {},
+    // Every chart slot too: the latency chart, and the ones waiting for `c` and `T`.
+    let chart = |i: usize| {
+        move |h: &mut Harness| {
+            h.app.focus = Pane::Charts;
+            h.app.chart = i;
+        }
+    };
+    let (c0, c1, c2) = (chart(0), chart(1), chart(2));
+    let screens: [&dyn Fn(&mut Harness); 9] = [
+        &c0,
+        &c1,
+        &c2,
+        &|h| h.app.focus = Pane::Findings,
         &|h| {
             h.key(KeyCode::Enter);
         },
