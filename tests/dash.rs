@@ -220,10 +220,64 @@ fn trace_prompt() {
     h.keys("t");
     h.keys("c0ffee00-1234-4d2f-9a8b-0123456789ab");
     insta::assert_snapshot!("trace_prompt", h.screen(100, 30));
-    h.key(KeyCode::Enter);
+}
+
+/// `t`, an id, Enter: `gwdoctor trace` runs and its timeline fills the screen; a bad id says
+/// why; `t` later shows the last trace again.
+#[test]
+fn trace_timeline() {
+    let fixture = "request-failure-cause/malformed-proxy-response.json";
+    let mut h = Harness::on_api(fixture, "vmw8sw9gac");
+    let fx = h.connect();
+    h.run(fx);
+    h.keys("t");
+    let trace = |h: &mut Harness, id: &str| {
+        // Ctrl-U clears the prompt.
+        h.send(Event::Term(TermEvent::Key(KeyEvent::new(
+            KeyCode::Char('u'),
+            KeyModifiers::CONTROL,
+        ))));
+        h.keys(id);
+        let fx = h.key(KeyCode::Enter);
+        h.run(fx);
+        h.screen(100, 30)
+    };
+    let s = trace(&mut h, "bad;id");
+    assert!(
+        s.contains("Trace failed:") && s.contains("is not a request id"),
+        "{s}"
+    );
+    let s = trace(&mut h, "0000aaaa-1111-2222-3333-444455556666");
+    assert!(s.contains("was not found"), "{s}");
+    h.send(Event::Term(TermEvent::Key(KeyEvent::new(
+        KeyCode::Char('u'),
+        KeyModifiers::CONTROL,
+    ))));
+    h.keys("582ce218-2024-7479-5843-13a2a62ff5b6");
+    let fx = h.key(KeyCode::Enter);
+    assert_eq!(fx.len(), 1);
+    h.run(fx);
     let s = h.screen(100, 30);
-    assert!(s.contains("not available yet"), "{s}");
-    insta::assert_snapshot!("trace_not_yet", s);
+    assert!(
+        s.contains("Cause: malformed-proxy-response — Malformed Lambda proxy response"),
+        "{s}"
+    );
+    assert!(s.contains("+4237 ms  lambda END"), "{s}");
+    insta::assert_snapshot!("trace_timeline", s);
+    h.key(KeyCode::PageDown);
+    let s = h.screen(100, 30);
+    assert!(
+        s.contains("lambda runtime exited      signal: killed"),
+        "{s}"
+    );
+    assert!(s.contains("Where the time went"), "{s}");
+    // Back to the findings, where the cause is a finding too; t shows the trace again.
+    h.key(KeyCode::Esc);
+    let s = h.screen(100, 30);
+    assert!(s.contains("request-failure-cause"), "{s}");
+    h.keys("t");
+    let s = h.screen(100, 30);
+    assert!(s.contains("Cause: malformed-proxy-response"), "{s}");
 }
 
 /// No credentials: the whole reason is on screen (not cut), nothing spins forever.

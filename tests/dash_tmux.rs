@@ -166,8 +166,11 @@ sleep 600
         started.elapsed().as_millis()
     );
     assert!(p.contains("peak 2464 ms at 09:39"), "chart legend:\n{p}");
-    assert!(p.contains("cold-starts: c to run"), "{p}");
-    assert!(p.contains("throttles: T to run"), "{p}");
+    assert!(p.contains("cold-starts [c]"), "{p}");
+    assert!(
+        p.contains("throttles [T]") && p.contains("trace [t]"),
+        "{p}"
+    );
     assert_eq!(
         t.flag("alternate_on"),
         "1",

@@ -230,6 +230,8 @@ pub struct TraceState {
     pub input: String,
     /// The id last submitted.
     pub submitted: Option<String>,
+    /// First line shown of the trace's text (arrows and PgUp/PgDn scroll it; letters type).
+    pub scroll: usize,
 }
 
 /// Screens opened over the main screen; `esc` closes the top one.
@@ -666,8 +668,11 @@ impl App {
         self.viewport = v;
         self.clamp_offset();
         let max = v.doc_total.saturating_sub(v.doc_rows);
-        if let Some(Screen::Detail { scroll, .. } | Screen::Docs { scroll, .. }) =
-            self.stack.last_mut()
+        if let Some(
+            Screen::Detail { scroll, .. }
+            | Screen::Docs { scroll, .. }
+            | Screen::Trace(TraceState { scroll, .. }),
+        ) = self.stack.last_mut()
         {
             *scroll = (*scroll).min(max);
         }
@@ -811,7 +816,8 @@ impl App {
             let again = match p.spec.availability {
                 Availability::Auto => true,
                 Availability::OnKey(_) => p.gen > 0,
-                Availability::NotYet { .. } => false,
+                // A trace is of one request: it does not change, and re-reading logs costs.
+                Availability::OnPrompt(_) | Availability::NotYet { .. } => false,
             };
             if again {
                 let arg = self.panels[i].last_arg.clone();
@@ -894,9 +900,14 @@ impl App {
                     let id = t.input.trim().to_string();
                     if !id.is_empty() {
                         t.submitted = Some(id.clone());
+                        t.scroll = 0;
                         return self.trace(id);
                     }
                 }
+                KeyCode::Up => return self.scroll(-1),
+                KeyCode::Down => return self.scroll(1),
+                KeyCode::PageUp => return self.page(-1),
+                KeyCode::PageDown => return self.page(1),
                 KeyCode::Backspace => {
                     t.input.pop();
                 }
@@ -931,7 +942,13 @@ impl App {
             KeyCode::Char('r') => self.refresh(),
             KeyCode::Char(k @ ('s' | 'c' | 'T')) => self.run_on_key(k),
             KeyCode::Char('t') => {
-                self.stack.push(Screen::Trace(TraceState::default()));
+                // Reopening shows the last trace again, its id ready to edit.
+                let last = self.panel(PanelId::Trace).and_then(|p| p.last_arg.clone());
+                self.stack.push(Screen::Trace(TraceState {
+                    input: last.clone().unwrap_or_default(),
+                    submitted: last,
+                    scroll: 0,
+                }));
                 Vec::new()
             }
             KeyCode::Char('e') => {
@@ -1004,7 +1021,11 @@ impl App {
             .doc_total
             .saturating_sub(self.viewport.doc_rows);
         match self.stack.last_mut() {
-            Some(Screen::Detail { scroll, .. } | Screen::Docs { scroll, .. }) => {
+            Some(
+                Screen::Detail { scroll, .. }
+                | Screen::Docs { scroll, .. }
+                | Screen::Trace(TraceState { scroll, .. }),
+            ) => {
                 *scroll = scroll.saturating_add_signed(by).min(max_doc);
             }
             Some(_) => {}
@@ -1447,12 +1468,36 @@ mod tests {
         assert_eq!(a.rows[0].text, "could not run: no API dmeo");
     }
 
-    /// The seam for `trace` once it exists: the prompt's id goes to its load, and a
-    /// refresh repeats it.
+    /// An on-key panel's refresh repeats what its last load was given.
     #[test]
-    fn an_available_trace_gets_the_id_and_refresh_repeats_it() {
+    fn refresh_repeats_the_last_argument() {
         let now = Instant::now();
-        let specs = vec![spec(PanelId::Trace, Availability::OnKey('t'))];
+        let mut a = App::new(
+            AppOptions::default(),
+            vec![spec(PanelId::Tls, Availability::OnKey('s'))],
+            Vec::new(),
+            now,
+        );
+        a.update(connected(), now);
+        a.panels[0].last_arg = Some("x".into());
+        a.update(ch('s'), now);
+        let fx = a.update(ch('r'), now);
+        assert_eq!(
+            fx,
+            vec![Effect::Load {
+                panel: PanelId::Tls,
+                gen: 2,
+                arg: None
+            }],
+            "s starts without an argument, and r repeats that"
+        );
+    }
+
+    /// `trace`: the prompt's id goes to its load; a refresh does not trace again.
+    #[test]
+    fn the_prompt_id_goes_to_trace_and_refresh_leaves_it() {
+        let now = Instant::now();
+        let specs = vec![spec(PanelId::Trace, Availability::OnPrompt('t'))];
         let mut a = App::new(AppOptions::default(), specs, Vec::new(), now);
         a.update(connected(), now);
         a.update(ch('t'), now);
@@ -1466,7 +1511,14 @@ mod tests {
         };
         assert_eq!(a.update(key(KeyCode::Enter), now), vec![want(1)]);
         a.update(key(KeyCode::Esc), now);
-        assert_eq!(a.update(ch('r'), now), vec![want(2)]);
+        assert!(a.update(ch('r'), now).is_empty());
+        // `t` again brings the last id back; Enter traces it again (a new generation).
+        a.update(ch('t'), now);
+        let Some(Screen::Trace(t)) = a.screen() else {
+            panic!()
+        };
+        assert_eq!(t.input, "abc-123");
+        assert_eq!(a.update(key(KeyCode::Enter), now), vec![want(2)]);
     }
 
     #[test]

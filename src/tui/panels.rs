@@ -7,9 +7,9 @@
 //!
 //! Adding a command to the dashboard: a `PanelSource` impl here (call the command's `run`,
 //! turn its typed data into [`ChartData`]), one line in [`sources`], and delete its entry in
-//! [`planned`]. Nothing in the app state or the view changes (cold-starts and throttles were
-//! added this way after the dashboard; only their keys, `c` and `T`, are new in the key
-//! handler and the help screen).
+//! [`planned`]. Nothing in the app state or the view changes (cold-starts, throttles and
+//! trace were added this way after the dashboard; only their keys, `c` and `T`, are new in
+//! the key handler and the help screen, and trace's prompt existed from the start).
 
 use std::time::Duration;
 
@@ -25,6 +25,7 @@ use crate::commands::cold_starts::ColdStartsRequest;
 use crate::commands::latency::LatencyRequest;
 use crate::commands::ssl::SslRequest;
 use crate::commands::throttles::ThrottlesRequest;
+use crate::commands::trace::TraceRequest;
 use crate::finding::Report;
 use crate::model::{Series, Window};
 use crate::source::Source;
@@ -59,6 +60,8 @@ pub enum Availability {
     Auto,
     /// When its key is pressed (then also on refresh).
     OnKey(char),
+    /// When a prompt opened by its key is answered (trace's request id); not on refresh.
+    OnPrompt(char),
     /// The command is not built yet: the dashboard says so instead of faking it.
     NotYet {
         /// The issue that builds it.
@@ -609,15 +612,75 @@ pub fn throttle_charts(a: &ThrottleAnalysis, series: &[Series], report: &Report)
     out
 }
 
-/// The commands being built elsewhere, shown as "not available yet".
+/// `gwdoctor trace REQUEST_ID --api`: one request through the execution log into its Lambda
+/// invocation. Runs when the `t` prompt is answered; its screen shows the command's own text
+/// (cause, timeline, where the time went, the log lines).
+pub struct TracePanel {
+    pub req: TraceRequest,
+}
+
+impl TracePanel {
+    /// Traces in the dashboard's API and stage; the window is the dashboard's when one was
+    /// given, else trace's own default (the last 24 hours).
+    pub fn new(latency: &LatencyRequest) -> TracePanel {
+        TracePanel {
+            req: TraceRequest {
+                request_id: String::new(),
+                api: Some(latency.api.clone()),
+                stage: latency.stage.clone(),
+                since: latency.window.since.clone(),
+                start: latency.window.start.clone(),
+                end: latency.window.end.clone(),
+                signatures: crate::trace::signatures::builtin(),
+            },
+        }
+    }
+}
+
+#[async_trait]
+impl PanelSource for TracePanel {
+    fn spec(&self) -> PanelSpec {
+        let checks = checks::registry(Vec::new())
+            .iter()
+            .map(|c| c.info())
+            .filter(|i| i.commands.iter().any(|x| x == "trace"))
+            .map(|i| (i.id, i.title))
+            .collect();
+        PanelSpec {
+            id: PanelId::Trace,
+            command: "gwdoctor trace",
+            availability: Availability::OnPrompt('t'),
+            checks,
+            planned_charts: Vec::new(),
+        }
+    }
+
+    async fn load(&self, source: &dyn Source, arg: Option<&str>) -> anyhow::Result<PanelData> {
+        let mut req = self.req.clone();
+        req.request_id = arg.unwrap_or_default().trim().to_string();
+        // Its counters feed the CLI's spinner; the dashboard shows calls through the source.
+        let progress = crate::progress::Progress::default();
+        let o = crate::commands::trace::run(source, &req, &progress).await?;
+        let headline = o.report.findings().next().map(|f| {
+            format!(
+                "Trace {}: {}",
+                crate::sanitize::clean(&req.request_id),
+                f.summary
+            )
+        });
+        Ok(PanelData {
+            report: o.report,
+            inconclusive: o.inconclusive,
+            headline,
+            charts: Vec::new(),
+        })
+    }
+}
+
+/// Commands not built yet, shown as "not available yet" (none today: every command of the
+/// roadmap has landed; the mechanism stays for the next one).
 pub fn planned() -> Vec<PanelSpec> {
-    vec![PanelSpec {
-        id: PanelId::Trace,
-        command: "gwdoctor trace",
-        availability: Availability::NotYet { issue: 4 },
-        checks: Vec::new(),
-        planned_charts: Vec::new(),
-    }]
+    Vec::new()
 }
 
 /// The panels that can run today.
@@ -625,10 +688,12 @@ pub fn sources(latency: LatencyRequest, tls_timeout: Duration) -> Vec<Box<dyn Pa
     let api = latency.api.clone();
     let cold_starts = ColdStartsPanel::new(&latency);
     let throttles = ThrottlesPanel::new(&latency);
+    let trace = TracePanel::new(&latency);
     vec![
         Box::new(LatencyPanel { req: latency }),
         Box::new(cold_starts),
         Box::new(throttles),
         Box::new(TlsPanel::new(&api, tls_timeout)),
+        Box::new(trace),
     ]
 }

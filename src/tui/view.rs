@@ -92,7 +92,7 @@ pub fn draw(f: &mut Frame, app: &App) -> Viewport {
     let doc_screen = matches!(
         app.screen(),
         Some(Screen::Detail { .. } | Screen::Docs { .. })
-    );
+    ) || trace_answered(app);
     let headline = if doc_screen {
         Vec::new()
     } else {
@@ -125,6 +125,11 @@ pub fn draw(f: &mut Frame, app: &App) -> Viewport {
             vp.doc_rows = rows;
             vp.doc_total = total;
         }
+        Some(Screen::Trace(t)) if trace_answered(app) => {
+            let (rows, total) = draw_trace_result(f, body, app, t, theme);
+            vp.doc_rows = rows;
+            vp.doc_total = total;
+        }
         _ => {
             vp.list_rows = draw_main(f, body, app, theme);
         }
@@ -135,7 +140,7 @@ pub fn draw(f: &mut Frame, app: &App) -> Viewport {
     draw_footer(f, footer, app, theme);
     match app.screen() {
         Some(Screen::Help) => draw_help(f, body, app, theme),
-        Some(Screen::Trace(t)) => draw_trace(f, body, app, t, theme),
+        Some(Screen::Trace(t)) if !trace_answered(app) => draw_trace(f, body, app, t, theme),
         _ => {}
     }
     vp
@@ -803,10 +808,11 @@ fn draw_bar(f: &mut Frame, area: Rect, app: &App, theme: Theme) {
                 spans.push(Span::raw(format!("{name} ")));
                 spans.push(Span::styled("✗ failed", theme.mark(Mark::Error)));
             }
-            (Availability::OnKey(k), PanelStatus::Idle) => {
-                spans.push(Span::raw(format!("{name}: ")));
+            // Not run yet: the key that runs it.
+            (Availability::OnPrompt(k) | Availability::OnKey(k), PanelStatus::Idle) => {
+                spans.push(Span::raw(format!("{name} [")));
                 spans.push(Span::styled(k.to_string(), theme.key()));
-                spans.push(Span::raw(" to run"));
+                spans.push(Span::raw("]"));
             }
             (_, PanelStatus::Idle) => {
                 let why = if matches!(app.conn, Conn::Failed(_)) {
@@ -880,6 +886,7 @@ fn draw_footer(f: &mut Frame, area: Rect, app: &App, theme: Theme) {
         Some(Screen::Trace(_)) => keys_line(
             &[
                 ("⏎", "trace"),
+                ("↑↓ PgUp PgDn", "scroll"),
                 ("Ctrl-U", "clear"),
                 ("esc", "back"),
                 ("Ctrl-C", "quit"),
@@ -1320,7 +1327,7 @@ fn draw_help(f: &mut Frame, area: Rect, app: &App, theme: Theme) {
         ),
         (
             "t",
-            "trace a request id (not available yet, issue #4)".into(),
+            "trace a request id: timeline and cause (gwdoctor trace)".into(),
         ),
         ("q Ctrl-C", "quit".into()),
         (
@@ -1365,6 +1372,129 @@ fn draw_help(f: &mut Frame, area: Rect, app: &App, theme: Theme) {
         ),
         r,
     );
+}
+
+/// The trace screen is a whole screen once an id was submitted to a trace that exists.
+fn trace_answered(app: &App) -> bool {
+    matches!(app.screen(), Some(Screen::Trace(t)) if t.submitted.is_some())
+        && app
+            .panel(PanelId::Trace)
+            .is_some_and(|p| !matches!(p.spec.availability, Availability::NotYet { .. }))
+}
+
+/// A trace as `gwdoctor trace` prints it (cause, timeline, where the time went, log lines),
+/// under the prompt; long lines are cut, not wrapped, so the timeline's columns hold. Returns
+/// (visible lines, total lines).
+fn draw_trace_result(
+    f: &mut Frame,
+    area: Rect,
+    app: &App,
+    t: &TraceState,
+    theme: Theme,
+) -> (usize, usize) {
+    let id = t.submitted.as_deref().unwrap_or("");
+    let block = Block::bordered()
+        .border_style(theme.border(true))
+        .title(Span::styled(
+            format!(" Trace · {} ", flat(id)),
+            theme.heading(),
+        ));
+    let inner = block.inner(area);
+    let [prompt, _, text] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Length(1),
+        Constraint::Min(0),
+    ])
+    .areas(inner);
+    f.render_widget(
+        Paragraph::new(Line::from(vec![
+            Span::styled("request id> ", theme.key()),
+            Span::raw(flat(&t.input)),
+            Span::styled("█", theme.key()),
+        ])),
+        prompt,
+    );
+    let width = text.width as usize;
+    let h = text.height as usize;
+    let p = app.panel(PanelId::Trace);
+    let lines: Vec<Line> = match p.map(|p| p.status) {
+        Some(PanelStatus::Loading) => vec![Line::styled(
+            format!(
+                "{} tracing {}: {}",
+                SPINNER[app.spinner % SPINNER.len()],
+                flat(id),
+                p.map(|p| p.progress()).unwrap_or_default()
+            ),
+            theme.dim(),
+        )],
+        Some(PanelStatus::Failed) => wrap(
+            &format!(
+                "Trace failed: {}",
+                p.and_then(|p| p.error.as_deref()).unwrap_or("")
+            ),
+            width,
+        )
+        .into_iter()
+        .map(|l| Line::styled(l, theme.mark(Mark::Error)))
+        .collect(),
+        _ => match p.and_then(|p| p.data.as_ref()) {
+            Some(d) => {
+                let text = d
+                    .report
+                    .section
+                    .as_ref()
+                    .map(|s| s.text.as_str())
+                    .unwrap_or("");
+                let mut out: Vec<Line> = Vec::new();
+                if text.trim().is_empty() {
+                    out.extend(d.report.notes.iter().map(|n| Line::raw(flat(n))));
+                }
+                for l in text.lines() {
+                    let l = flat(l);
+                    let style = if l.starts_with("Cause:") || l.starts_with("Timeline") {
+                        theme.heading()
+                    } else if l.starts_with("Next:") {
+                        theme.key()
+                    } else {
+                        Style::new()
+                    };
+                    // Timeline and log rows (`  09:22:30.000 …`) keep their columns and are
+                    // cut at the edge; prose wraps under its own indent.
+                    let body = l.trim_start();
+                    if body.starts_with(|c: char| c.is_ascii_digit()) {
+                        out.push(Line::styled(l, style));
+                        continue;
+                    }
+                    let indent = l.len() - body.len();
+                    for w in wrap(body, width.saturating_sub(indent)) {
+                        out.push(Line::styled(format!("{}{w}", " ".repeat(indent)), style));
+                    }
+                }
+                out
+            }
+            None => Vec::new(),
+        },
+    };
+    let total = lines.len();
+    let scroll = t.scroll.min(total.saturating_sub(h));
+    let block = if total > h {
+        block.title_bottom(
+            Line::from(format!(
+                " {}–{} of {total} · ↑↓ PgUp PgDn ",
+                scroll + 1,
+                (scroll + h).min(total)
+            ))
+            .alignment(Alignment::Right),
+        )
+    } else {
+        block
+    };
+    f.render_widget(block, area);
+    f.render_widget(
+        Paragraph::new(lines.into_iter().skip(scroll).take(h).collect::<Vec<_>>()),
+        text,
+    );
+    (h, total)
 }
 
 fn draw_trace(f: &mut Frame, area: Rect, app: &App, t: &TraceState, theme: Theme) {
@@ -1430,6 +1560,9 @@ pub fn draw_start(f: &mut Frame) {
         Line::raw(""),
         Line::raw("One-shot reports, for scripts and tickets:"),
         Line::raw("  gwdoctor latency --api ID      Latency vs IntegrationLatency, verdict"),
+        Line::raw("  gwdoctor cold-starts --api ID  Init Duration spikes from REPORT lines"),
+        Line::raw("  gwdoctor throttles --api ID    which limit throttled, which function"),
+        Line::raw("  gwdoctor trace REQUEST_ID      one request: timeline and cause"),
         Line::raw("  gwdoctor ssl --api ID          backend TLS against API Gateway's rules"),
         Line::raw("  gwdoctor checks                every check; explain ID for one"),
         Line::raw(""),
