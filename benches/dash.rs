@@ -44,6 +44,7 @@ fn options(replay: &std::path::Path) -> DashOptions {
         replay: Some(replay.to_path_buf()),
         aws: Default::default(),
         color: true,
+        start_all: false,
     }
 }
 

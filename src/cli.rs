@@ -343,6 +343,10 @@ pub struct DashArgs {
     /// ~/.local/state/gwdoctor/dash.log). Nothing is ever logged to the screen.
     #[arg(long, value_name = "FILE")]
     pub log_file: Option<PathBuf>,
+    /// Run only `latency` at start; cold starts (c), throttles (T) and the TLS check (s) wait
+    /// for their key. By default every check starts at once.
+    #[arg(long)]
+    pub on_demand: bool,
 }
 
 /// Whether to colour: a terminal, no --no-color, no NO_COLOR (https://no-color.org).
@@ -457,6 +461,7 @@ pub async fn run(cli: Cli, out: &mut dyn std::io::Write) -> anyhow::Result<ExitS
                     timeout: Duration::from_secs(g.timeout.unwrap_or(30).max(1)),
                 },
                 color: !g.no_color && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+                start_all: !a.on_demand,
             };
             crate::tui::run(opts).await?;
             Ok(ExitStatus::Healthy)

@@ -22,6 +22,8 @@ use crate::util::{fixture, gwdoctor};
 
 fn options(api: &str) -> DashOptions {
     DashOptions {
+        // The key-driven tests below start each panel themselves; `every_check_starts_at_once`
+        // covers the default (`start_all`).
         latency: LatencyRequest {
             api: api.into(),
             stage: None,
@@ -36,6 +38,7 @@ fn options(api: &str) -> DashOptions {
         replay: Some(fixture("demo/incident.json")),
         aws: Default::default(),
         color: false,
+        start_all: false,
     }
 }
 
@@ -58,8 +61,12 @@ impl Harness {
     }
 
     fn on_api(replay: &str, api: &str) -> Harness {
+        Harness::with(replay, options(api))
+    }
+
+    fn with(replay: &str, opts: DashOptions) -> Harness {
         let now = Instant::now();
-        let (app, sources) = tui::build(&options(api), "replay incident.json".into(), None, now);
+        let (app, sources) = tui::build(&opts, "replay incident.json".into(), None, now);
         Harness {
             app,
             sources,
@@ -376,13 +383,74 @@ fn cold_starts_on_c() {
     h.keys("j");
     let s = h.screen(100, 30);
     assert!(s.contains("Init Duration per minute"), "{s}");
-    assert!(s.contains("max 2580 ms at 09:40"), "{s}");
-    assert!(s.contains("spike threshold 680 ms"), "{s}");
+    assert!(s.contains("max 2571 ms at 09:42"), "{s}");
+    assert!(s.contains("spike threshold 662 ms"), "{s}");
     insta::assert_snapshot!("cold_starts_chart", s);
     h.keys("j");
     let s = h.screen(100, 30);
     assert!(s.contains("Cold starts per minute"), "{s}");
     assert!(s.contains("spike threshold 3/min"), "{s}");
+}
+
+/// The default (`gwdoctor dash` without `--on-demand`): every applicable command starts on
+/// connect, concurrently, and each one's findings and charts join the screen; the keys then
+/// re-run their command.
+#[test]
+fn every_check_starts_at_once() {
+    let mut opts = options("demo");
+    opts.start_all = true;
+    let mut h = Harness::with("demo/dashboard.json", opts);
+    let fx = h.connect();
+    let started: Vec<PanelId> = fx.iter().map(|Effect::Load { panel, .. }| *panel).collect();
+    assert_eq!(
+        started,
+        [
+            PanelId::Latency,
+            PanelId::ColdStarts,
+            PanelId::Throttles,
+            PanelId::Tls
+        ],
+        "every command but trace (which needs a request id) starts on connect"
+    );
+    let s = h.screen(100, 30);
+    for name in ["latency", "cold-starts", "throttles", "tls"] {
+        assert!(s.contains(name), "{name} is shown loading:\n{s}");
+    }
+    assert!(!s.contains("[c]"), "nothing waits for a key:\n{s}");
+    h.run(fx);
+    let s = h.screen(100, 30);
+    assert!(s.contains("Verdict: backend"), "{s}");
+    assert!(s.contains("⚠ lambda-cold-start-spike"), "{s}");
+    for done in ["latency ✓", "cold-starts ✓", "throttles ✓", "tls ✓"] {
+        assert!(s.contains(done), "{done}:\n{s}");
+    }
+    // The cold starts ran already: the next step no longer asks for a key.
+    assert!(!s.contains("(press c)"), "{s}");
+    insta::assert_snapshot!("every_check_at_once", s);
+    // Throttles found the account quiet: its check passed, with the demo's four functions.
+    h.keys("/account-concurrency");
+    h.key(KeyCode::Enter);
+    let s = h.screen(100, 30);
+    assert!(s.contains("✓ lambda-account-concurrency"), "{s}");
+    // Charts of every command are there without pressing anything: latency's, then cold
+    // starts' two, then throttles' concurrency chart.
+    h.key(KeyCode::Esc);
+    h.key(KeyCode::Tab);
+    h.keys("jjj");
+    let s = h.screen(100, 30);
+    assert!(s.contains("ConcurrentExecutions vs the limit"), "{s}");
+    assert!(s.contains("account limit 1000"), "{s}");
+    // A key re-runs its command now.
+    let fx = h.key(KeyCode::Char('c'));
+    assert_eq!(fx.len(), 1);
+    assert!(matches!(
+        fx[0],
+        Effect::Load {
+            panel: PanelId::ColdStarts,
+            gen: 2,
+            ..
+        }
+    ));
 }
 
 #[test]

@@ -157,18 +157,21 @@ sleep 600
     // what is left on screen.
     let t = start(dir.path(), &format!("sh {}", sh_quote(&script_path)));
 
-    // Round 1: findings arrive, keys work, q quits.
+    // Round 1: every check starts at once (latency, cold starts, throttles, TLS); findings
+    // arrive, keys work, q quits.
     let p = t.wait("the findings", 30, |p| {
-        p.contains("Verdict: backend") && p.contains("▶ ⚠ apigw-backend-latency")
+        p.contains("Verdict: backend")
+            && p.contains("▶ ⚠ apigw-backend-latency")
+            && p.contains("⚠ lambda-cold-start-spike")
+            && p.contains("throttles ✓")
     });
     eprintln!(
         "dash: findings on screen {} ms after tmux started it",
         started.elapsed().as_millis()
     );
-    assert!(p.contains("peak 2464 ms at 09:39"), "chart legend:\n{p}");
-    assert!(p.contains("cold-starts [c]"), "{p}");
+    assert!(p.contains("peak 2448 ms at 09:38"), "chart legend:\n{p}");
     assert!(
-        p.contains("throttles [T]") && p.contains("trace [t]"),
+        p.contains("cold-starts ✓") && p.contains("tls ✓") && p.contains("trace [t]"),
         "{p}"
     );
     assert_eq!(
@@ -182,7 +185,7 @@ sleep 600
     );
     t.keys(&["j"]);
     t.wait("the selection to move", 5, |p| {
-        p.contains("▶ ✓ apigw-5xx-rate")
+        p.contains("▶ ⚠ lambda-cold-start-spike")
     });
     t.keys(&["k", "Enter"]);
     let p = t.wait("the detail", 5, |p| p.contains("Remedy"));
@@ -200,14 +203,30 @@ sleep 600
     t.wait("the findings again", 5, |p| {
         p.contains("Findings") && !p.contains("Remedy")
     });
-    // c: cold-starts reads the recorded REPORT lines; its finding and charts join in.
+    // c re-runs cold-starts over the recorded REPORT lines; its charts follow latency's.
     t.keys(&["c"]);
     t.wait("the cold-start finding", 10, |p| {
-        p.contains("⚠ lambda-cold-start-spike")
+        p.contains("⚠ lambda-cold-start-spike") && p.contains("cold-starts ✓")
     });
     t.keys(&["Tab", "j"]);
     t.wait("the Init Duration chart", 5, |p| {
-        p.contains("Init Duration per minute") && p.contains("max 2580 ms at 09:40")
+        p.contains("Init Duration per minute") && p.contains("max 2571 ms at 09:42")
+    });
+    // The terminal shrinks to 80×24 (the smallest size the dashboard is drawn for): the
+    // next frame fits it, nothing from the wider one is left over.
+    t.run(&["resize-window", "-t", "dash", "-x", "80", "-y", "24"]);
+    let p = t.wait("the redraw at 80×24", 5, |p| {
+        let lines: Vec<&str> = p.lines().collect();
+        lines.len() <= 24
+            && lines.iter().any(|l| l.contains("Init Duration per minute"))
+            && lines.last().is_some_and(|l| l.contains("? help"))
+    });
+    for l in p.lines() {
+        assert!(l.chars().count() <= 80, "a line wider than the pane:\n{p}");
+    }
+    t.run(&["resize-window", "-t", "dash", "-x", "100", "-y", "30"]);
+    t.wait("the redraw at 100×30", 5, |p| {
+        p.lines().any(|l| l.chars().count() > 80) && p.contains("Init Duration per minute")
     });
     t.keys(&["q"]);
     t.assert_restored(1, 0);

@@ -32,6 +32,9 @@ pub struct AppOptions {
     pub log_path: Option<String>,
     /// Colours on (off with `NO_COLOR` / `--no-color`: bold and reverse only).
     pub color: bool,
+    /// Start the on-key panels (cold starts, throttles, TLS) with the automatic ones: every
+    /// applicable check runs at once. Off (`--on-demand`), they wait for their key.
+    pub start_all: bool,
 }
 
 /// The two panes of the main screen (`Tab` switches).
@@ -808,14 +811,15 @@ impl App {
         })
     }
 
-    /// Reloads the automatic panels and the on-key ones that have run.
+    /// Reloads the automatic panels and the on-key ones that have run (or all of them, with
+    /// `start_all`).
     pub fn refresh(&mut self) -> Vec<Effect> {
         let mut out = Vec::new();
         for i in 0..self.panels.len() {
             let p = &self.panels[i];
             let again = match p.spec.availability {
                 Availability::Auto => true,
-                Availability::OnKey(_) => p.gen > 0,
+                Availability::OnKey(_) => self.opts.start_all || p.gen > 0,
                 // A trace is of one request: it does not change, and re-reading logs costs.
                 Availability::OnPrompt(_) | Availability::NotYet { .. } => false,
             };

@@ -52,6 +52,9 @@ pub struct DashOptions {
     pub replay: Option<PathBuf>,
     pub aws: AwsOptions,
     pub color: bool,
+    /// Run every panel at start (the default); `--on-demand` leaves cold starts, throttles and
+    /// TLS to their keys.
+    pub start_all: bool,
 }
 
 /// Set by the panic hook: the terminal is already restored, the loop must stop drawing.
@@ -242,6 +245,7 @@ pub fn build(
             refresh: opts.refresh,
             log_path,
             color: opts.color,
+            start_all: opts.start_all,
         },
         specs,
         docs,

@@ -1315,15 +1315,15 @@ fn draw_help(f: &mut Frame, area: Rect, app: &App, theme: Theme) {
         ("r", format!("refresh now (auto: {every})")),
         (
             "c",
-            "cold starts of the API's functions (cold-starts --api)".into(),
+            "(re)run cold starts of the API's functions (cold-starts)".into(),
         ),
         (
             "T",
-            "throttling: which limit, which function (throttles --api)".into(),
+            "(re)run throttling: which limit, which function (throttles)".into(),
         ),
         (
             "s",
-            "TLS check of the API's HTTPS backends (ssl --api)".into(),
+            "(re)run the TLS check of the HTTPS backends (ssl --api)".into(),
         ),
         (
             "t",
