@@ -465,6 +465,61 @@ fn tls_on_s_with_no_https_backend() {
     insta::assert_snapshot!("tls_no_backend", s);
 }
 
+/// A TLS finding opened in the dashboard shows the certificate it is about: `ssl` judges a
+/// generated chain whose leaf expires in 10 days (and whose private root is on no list).
+#[test]
+fn tls_finding_shows_its_certificate() {
+    let pki = crate::ssl::pki(10);
+    let dir = tempfile::tempdir().unwrap();
+    let chain = dir.path().join("chain.pem");
+    std::fs::write(&chain, &pki.chain_pem).unwrap();
+    let req = gwdoctor::commands::ssl::SslRequest {
+        target: Some("localhost".into()),
+        file: Some(chain),
+        warn_days: 30,
+        timeout: Duration::from_secs(5),
+        ..Default::default()
+    };
+    let mut h = Harness::loaded();
+    let outcome =
+        h.rt.block_on(gwdoctor::commands::ssl::run(None, &req, chrono::Utc::now()))
+            .unwrap();
+    let fx = h.key(KeyCode::Char('s'));
+    let [Effect::Load { gen, .. }] = fx.as_slice() else {
+        panic!("s starts the tls panel: {fx:?}")
+    };
+    h.send(Event::App(AppEvent::Loaded {
+        panel: PanelId::Tls,
+        gen: *gen,
+        took: Duration::from_millis(12),
+        result: Ok(Box::new(PanelData {
+            report: outcome.report,
+            inconclusive: outcome.inconclusive,
+            headline: None,
+            charts: Vec::new(),
+        })),
+    }));
+    h.keys("/expir");
+    h.key(KeyCode::Enter);
+    let s = h.screen(120, 30);
+    assert!(s.contains("⚠ tls-"), "the expiry warning is listed:\n{s}");
+    h.key(KeyCode::Enter);
+    let s = h.screen(120, 30);
+    assert!(s.contains("certificate #0 CN=localhost"), "{s}");
+    assert!(s.contains("issuer CN=gwdoctor test intermediate"), "{s}");
+    let sha = s
+        .lines()
+        .find_map(|l| l.split("SHA-256 ").nth(1))
+        .unwrap_or_else(|| panic!("a SHA-256 fingerprint:\n{s}"));
+    assert!(
+        sha.split(':')
+            .take(4)
+            .all(|b| b.len() == 2 && b.chars().all(|c| c.is_ascii_hexdigit())),
+        "colon-hex fingerprint: {sha}"
+    );
+    assert!(s.contains("Remedy"), "{s}");
+}
+
 /// Every screen at every size from 1×1 up draws without panicking (and keeps the selection
 /// and scroll inside what the view measured).
 #[test]

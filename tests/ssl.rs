@@ -12,15 +12,15 @@ use serde_json::Value;
 
 use crate::util::{fixture, gwdoctor};
 
-struct Pki {
+pub(crate) struct Pki {
     root_pem: String,
     chain: Vec<Vec<u8>>,
-    chain_pem: String,
+    pub(crate) chain_pem: String,
     key: KeyPair,
 }
 
 /// root → intermediate → leaf for `localhost`, the leaf valid for `leaf_days` from a day ago.
-fn pki(leaf_days: i64) -> Pki {
+pub(crate) fn pki(leaf_days: i64) -> Pki {
     let ca = |cn: &str| {
         let mut p = CertificateParams::new(Vec::<String>::new()).unwrap();
         p.distinguished_name.push(DnType::CommonName, cn);
