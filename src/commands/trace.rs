@@ -589,33 +589,51 @@ fn cause_result(t: &Trace, group: &str) -> CheckResult {
     if c.id == "ok" {
         return CheckResult::from_findings(CAUSE_CHECK, title, Vec::new());
     }
-    let mut evidence: Vec<Evidence> = t
-        .log_lines
-        .iter()
-        .filter(|l| {
-            l.text.contains("Execution failed")
-                || l.text.contains("Method completed")
-                || l.text.contains("error")
-                || l.text.contains("REPORT")
-                || l.text.contains("Task timed out")
-                || l.text.contains("limit exceeded")
-                || l.text.contains("Unauthorized")
-        })
-        .take(6)
-        .map(|l| Evidence::LogLine {
-            group: if l.source == "apigw" {
-                group.to_string()
-            } else {
-                t.function
-                    .clone()
-                    .map(|f| format!("lambda:{f}"))
-                    .unwrap_or_default()
-            },
-            stream: String::new(),
-            at: l.at,
-            text: l.text.chars().take(400).collect(),
-        })
-        .collect();
+    let log_evidence = |l: &trace::Line| Evidence::LogLine {
+        group: if l.source == "lambda" {
+            t.function
+                .clone()
+                .map(|f| format!("lambda:{f}"))
+                .unwrap_or_default()
+        } else {
+            group.to_string()
+        },
+        stream: String::new(),
+        at: l.at,
+        text: l.text.chars().take(400).collect(),
+    };
+    // No signature says which lines matter: the last gateway lines (up to the final status)
+    // are where a failure shows.
+    let unclassified = c.id == trace::UNCLASSIFIED;
+    let mut evidence: Vec<Evidence> = if unclassified {
+        let gateway: Vec<&trace::Line> = t
+            .log_lines
+            .iter()
+            .filter(|l| l.source != "lambda")
+            .collect();
+        gateway[gateway.len().saturating_sub(5)..]
+            .iter()
+            .map(|l| log_evidence(l))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    evidence.extend(
+        t.log_lines
+            .iter()
+            .filter(|_| !unclassified)
+            .filter(|l| {
+                l.text.contains("Execution failed")
+                    || l.text.contains("Method completed")
+                    || l.text.contains("error")
+                    || l.text.contains("REPORT")
+                    || l.text.contains("Task timed out")
+                    || l.text.contains("limit exceeded")
+                    || l.text.contains("Unauthorized")
+            })
+            .take(6)
+            .map(log_evidence),
+    );
     for r in &c.lambda_reasons {
         evidence.push(Evidence::Note {
             text: format!("Lambda side: {r}"),
@@ -991,6 +1009,10 @@ async fn http_access_trace(
                 remedy: sig.remedy.clone(),
                 lambda_reasons: Vec::new(),
             });
+        }
+        // A failed status no signature explains is still a traced failure (exit 1).
+        if t.cause.is_none() {
+            t.cause = trace::unclassified(&t, Vec::new());
         }
     }
     notes.push(format!(
