@@ -372,7 +372,17 @@ pub async fn run(
             .iter()
             .find(|(x, _)| x == g)
             .and_then(|(_, s)| s.clone());
-        ready.push(Readiness { stage, gap: Gap::MissingGroup, text: format!("log group {g} does not exist: execution logging was never enabled for that stage (or the account has no CloudWatch role for API Gateway)") });
+        // An HTTP stage's group is its access-log destination, not an execution-log group.
+        let text = if api_info.as_ref().is_some_and(|a| a.kind == ApiKind::Http) {
+            format!("access-log group {g} does not exist: the stage names it as its destination but nothing was ever written there (or it was deleted)")
+        } else {
+            format!("log group {g} does not exist: execution logging was never enabled for that stage (or the account has no CloudWatch role for API Gateway)")
+        };
+        ready.push(Readiness {
+            stage,
+            gap: Gap::MissingGroup,
+            text,
+        });
     }
 
     let target = TargetInfo {
@@ -692,7 +702,7 @@ fn cause_result(t: &Trace, group: &str) -> CheckResult {
         text: l.text.chars().take(400).collect(),
     };
     // No signature says which lines matter: the last gateway lines (up to the final status)
-    // are where a failure shows.
+    // are where a failure shows. Four, the number the text output prints.
     let unclassified = c.id == trace::UNCLASSIFIED;
     let mut evidence: Vec<Evidence> = if unclassified {
         let gateway: Vec<&trace::Line> = t
@@ -700,7 +710,7 @@ fn cause_result(t: &Trace, group: &str) -> CheckResult {
             .iter()
             .filter(|l| l.source != "lambda")
             .collect();
-        gateway[gateway.len().saturating_sub(5)..]
+        gateway[gateway.len().saturating_sub(4)..]
             .iter()
             .map(|l| log_evidence(l))
             .collect()
