@@ -825,7 +825,7 @@ mod tests {
             RID,
             &lines("https://backend.example.com:8443/orders?x=1"),
             &[],
-            &[sig.clone()],
+            std::slice::from_ref(&sig),
         );
         let c = t.cause.unwrap();
         assert_eq!(c.id, "ssl-engine");
@@ -835,7 +835,7 @@ mod tests {
             c.remedy
         );
         // Unknown host (the URI line is missing): the generic text stays.
-        let t = build(RID, &lines("")[1..], &[], &[sig.clone()]);
+        let t = build(RID, &lines("")[1..], &[], std::slice::from_ref(&sig));
         assert_eq!(t.cause.unwrap().remedy, sig.remedy);
     }
 
