@@ -255,3 +255,88 @@ fn hostile_names_in_a_recording_are_sanitized() {
         );
     }
 }
+
+/// `gwdoctor trace` on a recorded fixture: its recorded arguments, JSON out.
+fn trace_replay(rel: &str, extra: &[&str]) -> (i32, serde_json::Value) {
+    let f = fixture(rel);
+    let out = gwdoctor()
+        .args(crate::util::fixture_args(&f))
+        .args(["-o", "json"])
+        .args(extra)
+        .arg("--replay")
+        .arg(&f)
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        serde_json::from_slice(&out.stdout).unwrap(),
+    )
+}
+
+fn check<'a>(v: &'a serde_json::Value, id: &str) -> &'a serde_json::Value {
+    v["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == id)
+        .unwrap_or_else(|| panic!("no check {id}: {v}"))
+}
+
+#[test]
+fn traced_failure_no_signature_names_exits_one() {
+    // A function's own 503: nothing in the catalogue matches, but the request failed.
+    let (code, v) = trace_replay("request-failure-cause/unclassified-failure.json", &[]);
+    assert_eq!(code, 1, "{v}");
+    assert_eq!(v["trace"]["status"], 503);
+    assert_eq!(v["trace"]["cause"]["id"], "unclassified-failure");
+    let c = check(&v, "request-failure-cause");
+    assert_eq!(c["status"], "found");
+    let f = &c["findings"][0];
+    assert_eq!(f["severity"], "error");
+    assert!(f["summary"].as_str().unwrap().starts_with("503: "), "{f}");
+    // The evidence ends with the final status line.
+    let last = f["evidence"].as_array().unwrap().last().unwrap();
+    assert!(
+        last["text"]
+            .as_str()
+            .unwrap()
+            .ends_with("Method completed with status: 503"),
+        "{last}"
+    );
+    // An error: still exit 1 with --fail-on error.
+    let (code, _) = trace_replay(
+        "request-failure-cause/unclassified-failure.json",
+        &["--fail-on", "error"],
+    );
+    assert_eq!(code, 1);
+}
+
+#[test]
+fn healthy_trace_exits_zero_although_other_stages_log_less() {
+    // Found and traced in prod; dev logs OFF (no group), errors at ERROR, nodata without data
+    // tracing. Those settings hid nothing this trace needed.
+    let (code, v) = trace_replay("apigw-execution-logging/other-stages-not-ready.json", &[]);
+    assert_eq!(code, 0, "{v}");
+    assert_eq!(v["trace"]["cause"]["id"], "ok");
+    assert_eq!(v["trace"]["stage"], "prod");
+    let c = check(&v, "apigw-execution-logging");
+    let findings = c["findings"].as_array().unwrap();
+    let text = c["findings"].to_string();
+    for said in [
+        "stage dev: execution logging is OFF",
+        "stage errors: execution logging is at ERROR",
+        "stage nodata: data tracing is off",
+    ] {
+        assert!(text.contains(said), "{said}: {text}");
+    }
+    assert!(
+        findings.iter().all(|f| f["severity"] == "info"),
+        "{findings:?}"
+    );
+    // --fail-on info makes them count: they are reported, not dropped.
+    let (code, _) = trace_replay(
+        "apigw-execution-logging/other-stages-not-ready.json",
+        &["--fail-on", "info"],
+    );
+    assert_eq!(code, 1);
+}

@@ -63,3 +63,70 @@ fn demo_markdown_snapshot() {
         .unwrap();
     insta::assert_snapshot!("demo_markdown", String::from_utf8(out.stdout).unwrap());
 }
+
+/// The `trace` section (README "JSON output"): every documented key, with its type, on a
+/// recorded request whose every hop is known.
+#[test]
+fn trace_json_has_the_documented_shape() {
+    let f = fixture("request-failure-cause/malformed-proxy-response.json");
+    let out = gwdoctor()
+        .args(crate::util::fixture_args(&f))
+        .args(["-o", "json", "--replay"])
+        .arg(&f)
+        .output()
+        .unwrap();
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["command"], "trace");
+    let t = &v["trace"];
+    for k in [
+        "request_id",
+        "api_id",
+        "stage",
+        "lambda_request_id",
+        "function",
+    ] {
+        assert!(t[k].is_string(), "trace.{k} is not a string: {t}");
+    }
+    assert_eq!(t["found"], true);
+    assert_eq!(t["request_id"], f_arg(&f, 1));
+    assert_eq!(t["api_id"], v["target"]["api_id"]);
+    assert_eq!(t["stage"], "prod");
+    assert_eq!(t["status"], 502);
+    let c = &t["cause"];
+    for k in ["id", "title", "severity", "explanation", "remedy"] {
+        assert!(c[k].is_string(), "trace.cause.{k}: {c}");
+    }
+    assert!(c["lambda_reasons"].is_array(), "{c}");
+    let timeline = t["timeline"].as_array().unwrap();
+    assert!(timeline.len() >= 5, "{timeline:?}");
+    for h in timeline {
+        assert!(h["hop"].is_string() && h["detail"].is_string(), "{h}");
+        let at = h["at"].as_str().unwrap();
+        chrono::DateTime::parse_from_rfc3339(at).unwrap_or_else(|e| panic!("{at}: {e}"));
+    }
+    // Time order, and the gap is the distance to the previous hop.
+    for w in timeline.windows(2) {
+        let (a, b) = (
+            chrono::DateTime::parse_from_rfc3339(w[0]["at"].as_str().unwrap()).unwrap(),
+            chrono::DateTime::parse_from_rfc3339(w[1]["at"].as_str().unwrap()).unwrap(),
+        );
+        assert_eq!(w[1]["gap_ms"], (b - a).num_milliseconds(), "{}", w[1]);
+    }
+    let lines = t["log_lines"].as_array().unwrap();
+    assert!(!lines.is_empty());
+    for l in lines {
+        assert!(
+            ["apigw", "lambda", "access"].contains(&l["source"].as_str().unwrap()),
+            "{l}"
+        );
+        assert!(l["text"].is_string() && l["at"].is_string(), "{l}");
+    }
+    assert!(lines.iter().any(|l| l["source"] == "apigw"));
+    assert!(lines.iter().any(|l| l["source"] == "lambda"));
+}
+
+/// The `n`th recorded replay argument of a fixture.
+fn f_arg(f: &std::path::Path, n: usize) -> Value {
+    let v: Value = serde_json::from_str(&std::fs::read_to_string(f).unwrap()).unwrap();
+    v["replay_args"][n].clone()
+}

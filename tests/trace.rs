@@ -206,4 +206,115 @@ fn http_api_is_traced_from_its_access_log() {
     assert_eq!(t["lambda_request_id"], s["lambda_requests"]["timeout"]);
     assert_eq!(t["cause"]["id"], "lambda-timeout", "{t}");
     assert_eq!(t["breakdown"]["integration_latency_ms"], 3004);
+    // The stage whose access-log group held the record (not the group name's last segment,
+    // "access"), and that stage's format: `live` logs without the integration error message,
+    // `beta` (listed first) has the full format.
+    assert_eq!(t["stage"], "live", "{t}");
+    assert_eq!(v["target"]["stage"], "live");
+    let ready = v["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == "apigw-execution-logging")
+        .unwrap();
+    let lacks: Vec<&Value> = ready["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["summary"].as_str().unwrap().contains("format lacks"))
+        .collect();
+    assert_eq!(lacks.len(), 1, "{ready}");
+    assert_eq!(
+        lacks[0]["summary"],
+        "stage live: the access-log format lacks $context.integrationErrorMessage for a full trace"
+    );
+    // The cause was named from the Lambda lines: what the format lacks hid nothing needed.
+    assert_eq!(lacks[0]["severity"], "info");
+    assert!(lacks[0]["remedy"]
+        .as_str()
+        .unwrap()
+        .contains("--stage-name live"));
+}
+
+/// The readiness finding of `v` whose summary contains `what`.
+fn readiness_finding<'a>(v: &'a Value, what: &str) -> &'a Value {
+    v["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == "apigw-execution-logging")
+        .and_then(|c| {
+            c["findings"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|f| f["summary"].as_str().unwrap().contains(what))
+        })
+        .unwrap_or_else(|| panic!("no readiness finding about {what:?}: {}", v["checks"]))
+}
+
+#[test]
+fn stage_logging_at_error_is_explained() {
+    let Some(ep) = emulator() else { return };
+    let _g = FAULTS.read().unwrap();
+    let region = "eu-south-1";
+    let s = seed(&ep, "trace-readiness", region);
+    let api = s["api_id"].as_str().unwrap();
+    let id = s["requests"]["error-level"].as_str().unwrap();
+    let (code, v, err) = trace(&ep, region, &[id, "--api", api, "--stage", "errors"]);
+    // Only the error lines were logged: a failure, but nothing a signature names.
+    assert_eq!(code, 1, "{err} {v}");
+    let t = &v["trace"];
+    assert_eq!(t["status"], 500);
+    assert_eq!(t["stage"], "errors");
+    assert_eq!(t["cause"]["id"], "unclassified-failure");
+    assert_eq!(t["log_lines"].as_array().unwrap().len(), 2, "{t}");
+    // ERROR level hid the hops that could name the cause: a warning, with the fix.
+    let f = readiness_finding(&v, "execution logging is at ERROR");
+    assert_eq!(f["severity"], "warning", "{f}");
+    let remedy = f["remedy"].as_str().unwrap();
+    assert!(
+        remedy.contains("--stage-name errors") && remedy.contains("loglevel,value=INFO"),
+        "{remedy}"
+    );
+}
+
+#[test]
+fn data_tracing_off_is_explained() {
+    let Some(ep) = emulator() else { return };
+    let _g = FAULTS.read().unwrap();
+    let region = "ap-east-1";
+    let s = seed(&ep, "trace-readiness", region);
+    let api = s["api_id"].as_str().unwrap();
+    let id = s["requests"]["no-data-trace"].as_str().unwrap();
+    let (code, v, err) = trace(&ep, region, &[id, "--api", api, "--stage", "nodata"]);
+    // Healthy and fully traced: data tracing off is worth knowing, not a failure.
+    assert_eq!(code, 0, "{err} {v}");
+    let t = &v["trace"];
+    assert_eq!(t["cause"]["id"], "ok");
+    assert_eq!(t["stage"], "nodata");
+    // No endpoint response headers: the Lambda id comes from the closing
+    // `AWS Integration Endpoint RequestId` line, and the function's lines are joined.
+    assert_eq!(
+        t["lambda_request_id"],
+        s["lambda_requests"]["no-data-trace"]
+    );
+    assert!(
+        t["log_lines"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|l| l["source"] == "lambda"),
+        "{t}"
+    );
+    let f = readiness_finding(&v, "data tracing is off");
+    assert_eq!(f["severity"], "info", "{f}");
+    assert!(
+        f["summary"].as_str().unwrap().starts_with("stage nodata:"),
+        "{f}"
+    );
+    assert!(f["remedy"]
+        .as_str()
+        .unwrap()
+        .contains("logging/dataTrace,value=true"));
 }

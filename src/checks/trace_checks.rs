@@ -15,7 +15,9 @@ declare_check! {
     /// `lambda-throttled`, `lambda-function-error`, `authorizer-denied`,
     /// `usage-plan-throttled`, `missing-api-key`, `invalid-lambda-permissions`, `ssl-engine`,
     /// `sqs-unknown-operation`, `sqs-access-denied`, `kms-access-denied`, or `ok`.
-    /// `gwdoctor explain <cause-id>` prints one cause.
+    /// `gwdoctor explain <cause-id>` prints one cause. A failed request (error status or an
+    /// API Gateway failure line) that no definition matches is `unclassified-failure`, an
+    /// error with the last gateway lines as evidence.
     ///
     /// ## Why it matters
     /// A 502 or 504 says little; the execution log and the Lambda log say exactly what
@@ -44,10 +46,14 @@ declare_check! {
     /// Whether the stage's execution logging can show a request: logging level OFF (nothing
     /// is logged), ERROR (only error lines), data tracing off (no headers or bodies, so the
     /// Lambda request id and the function's error body are missing), or no execution-log
-    /// group at all. For HTTP APIs (no execution logs), whether access logging is on.
+    /// group at all. For HTTP APIs (no execution logs), whether access logging is on and
+    /// what the stage's access-log format lacks.
     ///
     /// ## Why it matters
-    /// Without these lines a failed request cannot be traced after the fact.
+    /// Without these lines a failed request cannot be traced after the fact. A gap is a
+    /// warning when it may have hidden what this trace needed (the id was not found, or the
+    /// stage that logged it left its cause unnamed), and info when the request was found and
+    /// explained anyway.
     ///
     /// ## How to fix
     /// Set the stage's `*/*` logging level to INFO with data tracing, and the account's

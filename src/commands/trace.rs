@@ -61,8 +61,72 @@ fn valid_id(id: &str) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
 }
 
+/// What a stage's logging settings (or a missing log group) keep out of the logs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Gap {
+    /// Execution logging OFF: no lines at all.
+    LoggingOff,
+    /// Execution logging at ERROR: only the error lines of failed requests.
+    ErrorOnly,
+    /// Data tracing off: no headers or bodies (the Lambda request id, the error body).
+    NoDataTrace,
+    /// The stage's execution-log group does not exist.
+    MissingGroup,
+    /// HTTP API without access logging on any stage.
+    NoAccessLogs,
+    /// The HTTP stage's access-log format lacks fields a full trace needs.
+    AccessFormatLacks,
+}
+
+/// One readiness finding before its severity is known: the severity depends on whether the
+/// gap hid anything this trace needed (see [`gap_severity`]).
+#[derive(Debug, Clone)]
+struct Readiness {
+    /// The stage it is about (`None`: the whole API).
+    stage: Option<String>,
+    gap: Gap,
+    text: String,
+}
+
+/// How the search ended, for judging the readiness gaps.
+enum Seen<'a> {
+    NotFound,
+    /// Found in `stage`; `named` when the catalogue named the cause (or `ok`).
+    Found {
+        stage: Option<&'a str>,
+        named: bool,
+    },
+}
+
+/// A gap is a warning only when it may have hidden what this trace needed: for an id not
+/// found, the settings that keep requests out of the logs; for a request found but whose
+/// cause no signature names, any gap of the stage that logged it. A request found and
+/// explained lost nothing to them (another stage's logging OFF, data tracing off on a healthy
+/// request): info, so they never turn a healthy trace into exit 1.
+fn gap_severity(r: &Readiness, seen: &Seen) -> Severity {
+    match seen {
+        Seen::NotFound => match r.gap {
+            Gap::LoggingOff | Gap::ErrorOnly | Gap::MissingGroup | Gap::NoAccessLogs => {
+                Severity::Warning
+            }
+            Gap::NoDataTrace | Gap::AccessFormatLacks => Severity::Info,
+        },
+        Seen::Found { named: true, .. } => Severity::Info,
+        Seen::Found {
+            stage,
+            named: false,
+        } => {
+            if r.stage.is_none() || r.stage.as_deref() == *stage {
+                Severity::Warning
+            } else {
+                Severity::Info
+            }
+        }
+    }
+}
+
 /// The stages' execution-log readiness: what the settings hide.
-fn readiness(api: &ApiSummary, stage: &StageInfo) -> Vec<(Severity, String)> {
+fn readiness(api: &ApiSummary, stage: &StageInfo) -> Vec<Readiness> {
     let mut out = Vec::new();
     if api.kind == ApiKind::Http {
         return out;
@@ -79,13 +143,20 @@ fn readiness(api: &ApiSummary, stage: &StageInfo) -> Vec<(Severity, String)> {
         "aws apigateway update-stage --rest-api-id {} --stage-name {} --patch-operations op=replace,path=/*/*/logging/loglevel,value=INFO op=replace,path=/*/*/logging/dataTrace,value=true (and set the account's CloudWatch role: aws apigateway update-account --patch-operations op=replace,path=/cloudwatchRoleArn,value=ROLE_ARN)",
         api.id, stage.name
     );
+    let mut push = |gap, text| {
+        out.push(Readiness {
+            stage: Some(stage.name.clone()),
+            gap,
+            text,
+        })
+    };
     match level.as_str() {
-        "OFF" => out.push((Severity::Warning, format!("stage {}: execution logging is OFF: no execution-log lines exist to trace. Turn it on: {fix}", stage.name))),
-        "ERROR" => out.push((Severity::Info, format!("stage {}: execution logging is at ERROR: successful requests and the hops of failed ones are not logged (only the error lines). For full traces: {fix}", stage.name))),
+        "OFF" => push(Gap::LoggingOff, format!("stage {}: execution logging is OFF: no execution-log lines exist to trace. Turn it on: {fix}", stage.name)),
+        "ERROR" => push(Gap::ErrorOnly, format!("stage {}: execution logging is at ERROR: successful requests and the hops of failed ones are not logged (only the error lines). For full traces: {fix}", stage.name)),
         _ => {}
     }
     if level != "OFF" && default.and_then(|s| s.data_trace_enabled) != Some(true) {
-        out.push((Severity::Info, format!("stage {}: data tracing is off: request/response headers and bodies (the Lambda request id in the endpoint response headers, the function's error body) are not logged; gwdoctor falls back to the 'AWS Integration Endpoint RequestId' line. Turn it on: {fix}", stage.name)));
+        push(Gap::NoDataTrace, format!("stage {}: data tracing is off: request/response headers and bodies (the Lambda request id in the endpoint response headers, the function's error body) are not logged; gwdoctor falls back to the 'AWS Integration Endpoint RequestId' line. Turn it on: {fix}", stage.name));
     }
     out
 }
@@ -170,7 +241,7 @@ pub async fn run(
     )
     .map_err(anyhow::Error::msg)?;
     let mut notes: Vec<String> = Vec::new();
-    let mut ready: Vec<(Severity, String)> = Vec::new();
+    let mut ready: Vec<Readiness> = Vec::new();
     let mut api_info: Option<ApiSummary> = None;
     let mut stages_seen: Vec<StageInfo> = Vec::new();
 
@@ -221,7 +292,7 @@ pub async fn run(
                         })
                         .collect();
                     if with_logs.is_empty() {
-                        ready.push((Severity::Warning, format!("HTTP API {} has no execution logs and no stage has access logging: nothing records requests. Turn access logging on with a format that includes $context.requestId, $context.integration.requestId, $context.integrationLatency, $context.integrationErrorMessage and $context.status.", api.id)));
+                        ready.push(Readiness { stage: None, gap: Gap::NoAccessLogs, text: format!("HTTP API {} has no execution logs and no stage has access logging: nothing records requests. Turn access logging on with a format that includes $context.requestId, $context.integration.requestId, $context.integrationLatency, $context.integrationErrorMessage and $context.status.", api.id) });
                     } else {
                         notes.push("HTTP APIs have no execution logs: searching the stages' access logs instead".into());
                     }
@@ -297,7 +368,21 @@ pub async fn run(
         }
     }
     for g in &missing_groups {
-        ready.push((Severity::Warning, format!("log group {g} does not exist: execution logging was never enabled for that stage (or the account has no CloudWatch role for API Gateway)")));
+        let stage = groups
+            .iter()
+            .find(|(x, _)| x == g)
+            .and_then(|(_, s)| s.clone());
+        // An HTTP stage's group is its access-log destination, not an execution-log group.
+        let text = if api_info.as_ref().is_some_and(|a| a.kind == ApiKind::Http) {
+            format!("access-log group {g} does not exist: the stage names it as its destination but nothing was ever written there (or it was deleted)")
+        } else {
+            format!("log group {g} does not exist: execution logging was never enabled for that stage (or the account has no CloudWatch role for API Gateway)")
+        };
+        ready.push(Readiness {
+            stage,
+            gap: Gap::MissingGroup,
+            text,
+        });
     }
 
     let target = TargetInfo {
@@ -320,7 +405,7 @@ pub async fn run(
         end: window.end,
     };
 
-    let Some((group, _stage, exec)) = found.into_iter().next() else {
+    let Some((group, stage, exec)) = found.into_iter().next() else {
         // Not found: say where and when gwdoctor looked, and what may hide it.
         let mut text = format!("Request {} was not found.\nSearched {} log group(s) with the filter pattern {pattern}:\n", req.request_id, groups.len());
         for (g, _) in groups.iter().take(20) {
@@ -348,7 +433,7 @@ pub async fn run(
                     "Why the request failed",
                     "the request id was not found in the searched logs",
                 ),
-                readiness_result(&ready),
+                readiness_result(&ready, &Seen::NotFound),
             ],
             notes,
             section: Some(Section {
@@ -374,6 +459,7 @@ pub async fn run(
             &stages_seen,
             target,
             group,
+            stage,
             exec,
             notes,
             ready,
@@ -531,7 +617,11 @@ pub async fn run(
     if t.lambda_request_id.is_none() {
         t.lambda_request_id = lambda_join;
     }
-    let mut checks = vec![cause_result(&t, &group), readiness_result(&ready)];
+    let seen = Seen::Found {
+        stage: stage.as_deref(),
+        named: named(&t),
+    };
+    let mut checks = vec![cause_result(&t, &group), readiness_result(&ready, &seen)];
     checks.sort_by(|a, b| a.id.cmp(&b.id));
     let inconclusive = t.cause.is_none();
     if t.cause.is_none() {
@@ -543,7 +633,7 @@ pub async fn run(
         target,
         checks,
         notes,
-        section: Some(section(&t, &group, api_info.as_ref())),
+        section: Some(section(&t, &group, stage.as_deref(), api_info.as_ref())),
     };
     report.sort();
     Ok(TraceOutcome {
@@ -553,12 +643,21 @@ pub async fn run(
     })
 }
 
-fn readiness_result(ready: &[(Severity, String)]) -> CheckResult {
+/// Whether the catalogue named the cause (`ok` included): then nothing the trace needed was
+/// missing.
+fn named(t: &Trace) -> bool {
+    t.cause
+        .as_ref()
+        .is_some_and(|c| c.id != trace::UNCLASSIFIED)
+}
+
+fn readiness_result(ready: &[Readiness], seen: &Seen) -> CheckResult {
     let findings = ready
         .iter()
+        .map(|r| (gap_severity(r, seen), &r.text))
         .map(|(sev, text)| Finding {
             check: READINESS_CHECK.into(),
-            severity: *sev,
+            severity: sev,
             resource: "apigw:logging".into(),
             summary: text.split(". Turn").next().unwrap_or(text).to_string(),
             evidence: Vec::new(),
@@ -589,33 +688,51 @@ fn cause_result(t: &Trace, group: &str) -> CheckResult {
     if c.id == "ok" {
         return CheckResult::from_findings(CAUSE_CHECK, title, Vec::new());
     }
-    let mut evidence: Vec<Evidence> = t
-        .log_lines
-        .iter()
-        .filter(|l| {
-            l.text.contains("Execution failed")
-                || l.text.contains("Method completed")
-                || l.text.contains("error")
-                || l.text.contains("REPORT")
-                || l.text.contains("Task timed out")
-                || l.text.contains("limit exceeded")
-                || l.text.contains("Unauthorized")
-        })
-        .take(6)
-        .map(|l| Evidence::LogLine {
-            group: if l.source == "apigw" {
-                group.to_string()
-            } else {
-                t.function
-                    .clone()
-                    .map(|f| format!("lambda:{f}"))
-                    .unwrap_or_default()
-            },
-            stream: String::new(),
-            at: l.at,
-            text: l.text.chars().take(400).collect(),
-        })
-        .collect();
+    let log_evidence = |l: &trace::Line| Evidence::LogLine {
+        group: if l.source == "lambda" {
+            t.function
+                .clone()
+                .map(|f| format!("lambda:{f}"))
+                .unwrap_or_default()
+        } else {
+            group.to_string()
+        },
+        stream: String::new(),
+        at: l.at,
+        text: l.text.chars().take(400).collect(),
+    };
+    // No signature says which lines matter: the last gateway lines (up to the final status)
+    // are where a failure shows. Four, the number the text output prints.
+    let unclassified = c.id == trace::UNCLASSIFIED;
+    let mut evidence: Vec<Evidence> = if unclassified {
+        let gateway: Vec<&trace::Line> = t
+            .log_lines
+            .iter()
+            .filter(|l| l.source != "lambda")
+            .collect();
+        gateway[gateway.len().saturating_sub(4)..]
+            .iter()
+            .map(|l| log_evidence(l))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    evidence.extend(
+        t.log_lines
+            .iter()
+            .filter(|_| !unclassified)
+            .filter(|l| {
+                l.text.contains("Execution failed")
+                    || l.text.contains("Method completed")
+                    || l.text.contains("error")
+                    || l.text.contains("REPORT")
+                    || l.text.contains("Task timed out")
+                    || l.text.contains("limit exceeded")
+                    || l.text.contains("Unauthorized")
+            })
+            .take(6)
+            .map(log_evidence),
+    );
     for r in &c.lambda_reasons {
         evidence.push(Evidence::Note {
             text: format!("Lambda side: {r}"),
@@ -651,7 +768,8 @@ fn fmt_at(t: DateTime<Utc>) -> String {
     t.format("%H:%M:%S%.3f").to_string()
 }
 
-fn section(t: &Trace, group: &str, api: Option<&ApiSummary>) -> Section {
+/// `stage` is the stage whose log group held the request's lines.
+fn section(t: &Trace, group: &str, stage: Option<&str>, api: Option<&ApiSummary>) -> Section {
     let mut text = String::new();
     let mut md = String::new();
     let route = match (&t.method, &t.path) {
@@ -753,7 +871,7 @@ fn section(t: &Trace, group: &str, api: Option<&ApiSummary>) -> Section {
         "request_id": t.request_id,
         "found": true,
         "api_id": api.map(|a| a.id.clone()).or_else(|| group.strip_prefix(EXEC_PREFIX).and_then(|g| g.split('/').next()).map(str::to_string)),
-        "stage": group.rsplit('/').next(),
+        "stage": stage,
         "log_group": group,
         "status": t.status,
         "method": t.method,
@@ -879,25 +997,34 @@ async fn http_access_trace(
     stages: &[StageInfo],
     target: TargetInfo,
     group: String,
+    stage: Option<String>,
     records: Vec<LogEvent>,
     mut notes: Vec<String>,
-    mut ready: Vec<(Severity, String)>,
+    mut ready: Vec<Readiness>,
 ) -> anyhow::Result<TraceOutcome> {
     let record = records
         .iter()
         .find(|e| e.message.contains(&req.request_id))
         .unwrap_or(&records[0]);
-    let format = stages.iter().find_map(|s| s.access_log_format.as_deref());
+    // The format of the stage whose log group held the record: stages can log in different
+    // formats (and to different groups).
+    let stage_info = stages.iter().find(|s| Some(&s.name) == stage.as_ref());
+    let format = stage_info.and_then(|s| s.access_log_format.as_deref());
     let facts = access_facts(&record.message, format);
     if !facts.missing.is_empty() {
-        ready.push((
-            Severity::Info,
-            format!(
-                "the access-log format lacks {} for a full trace. Turn it on: aws apigatewayv2 update-stage --api-id {} --stage-name STAGE --access-log-settings 'DestinationArn=ARN,Format={{\"requestId\":\"$context.requestId\",\"routeKey\":\"$context.routeKey\",\"status\":\"$context.status\",\"integrationLatency\":\"$context.integrationLatency\",\"responseLatency\":\"$context.responseLatency\",\"integrationRequestId\":\"$context.integration.requestId\",\"integrationError\":\"$context.integrationErrorMessage\"}}'",
+        let stage_name = stage.as_deref().unwrap_or("STAGE");
+        ready.push(Readiness {
+            stage: stage.clone(),
+            gap: Gap::AccessFormatLacks,
+            text: format!(
+                "stage {stage_name}: the access-log format lacks {} for a full trace. Turn it on: aws apigatewayv2 update-stage --api-id {} --stage-name {stage_name} --access-log-settings 'DestinationArn={},Format={{\"requestId\":\"$context.requestId\",\"routeKey\":\"$context.routeKey\",\"status\":\"$context.status\",\"integrationLatency\":\"$context.integrationLatency\",\"responseLatency\":\"$context.responseLatency\",\"integrationRequestId\":\"$context.integration.requestId\",\"integrationError\":\"$context.integrationErrorMessage\"}}'",
                 facts.missing.join(", "),
-                api.map_or("API_ID", |a| a.id.as_str())
+                api.map_or("API_ID", |a| a.id.as_str()),
+                stage_info
+                    .and_then(|s| s.access_log_destination.as_deref())
+                    .unwrap_or("ARN"),
             ),
-        ));
+        });
     }
     // The function: the route's Lambda integration (or the only one).
     let mut lambda_events = Vec::new();
@@ -992,6 +1119,10 @@ async fn http_access_trace(
                 lambda_reasons: Vec::new(),
             });
         }
+        // A failed status no signature explains is still a traced failure (exit 1).
+        if t.cause.is_none() {
+            t.cause = trace::unclassified(&t, Vec::new());
+        }
     }
     notes.push(format!(
         "HTTP API: traced from the access-log record in {group}"
@@ -1001,9 +1132,18 @@ async fn http_access_trace(
         schema: SCHEMA,
         command: "trace".into(),
         target,
-        checks: vec![cause_result(&t, &group), readiness_result(&ready)],
+        checks: vec![
+            cause_result(&t, &group),
+            readiness_result(
+                &ready,
+                &Seen::Found {
+                    stage: stage.as_deref(),
+                    named: named(&t),
+                },
+            ),
+        ],
         notes,
-        section: Some(section(&t, &group, api)),
+        section: Some(section(&t, &group, stage.as_deref(), api)),
     };
     report.sort();
     Ok(TraceOutcome {
@@ -1046,6 +1186,46 @@ mod tests {
         assert_eq!(
             access_facts("203.0.113.7 - - [21/Nov/2026] \"GET /items\" 200", None).status,
             None
+        );
+    }
+
+    #[test]
+    fn readiness_gaps_warn_only_when_they_hid_what_the_trace_needed() {
+        let gap = |stage: Option<&str>, gap| Readiness {
+            stage: stage.map(str::to_string),
+            gap,
+            text: String::new(),
+        };
+        let off_dev = gap(Some("dev"), Gap::LoggingOff);
+        let no_data_prod = gap(Some("prod"), Gap::NoDataTrace);
+        let error_prod = gap(Some("prod"), Gap::ErrorOnly);
+        let traced = Seen::Found {
+            stage: Some("prod"),
+            named: true,
+        };
+        let unexplained = Seen::Found {
+            stage: Some("prod"),
+            named: false,
+        };
+        // Found and explained: nothing was hidden, whatever the settings.
+        for r in [&off_dev, &no_data_prod, &error_prod] {
+            assert_eq!(gap_severity(r, &traced), Severity::Info, "{:?}", r.gap);
+        }
+        // Found but unexplained: the gaps of the stage that logged it may hide the cause;
+        // another stage's do not.
+        assert_eq!(gap_severity(&no_data_prod, &unexplained), Severity::Warning);
+        assert_eq!(gap_severity(&error_prod, &unexplained), Severity::Warning);
+        assert_eq!(gap_severity(&off_dev, &unexplained), Severity::Info);
+        // Not found: what keeps requests out of the logs is a warning, data tracing is not.
+        assert_eq!(gap_severity(&off_dev, &Seen::NotFound), Severity::Warning);
+        assert_eq!(
+            gap_severity(&error_prod, &Seen::NotFound),
+            Severity::Warning
+        );
+        assert_eq!(gap_severity(&no_data_prod, &Seen::NotFound), Severity::Info);
+        assert_eq!(
+            gap_severity(&gap(None, Gap::NoAccessLogs), &Seen::NotFound),
+            Severity::Warning
         );
     }
 

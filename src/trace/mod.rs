@@ -125,19 +125,88 @@ pub fn function_arn(exec: &[LogEvent]) -> Option<String> {
         })
 }
 
-/// The host of an HTTP integration (for `gwdoctor ssl`), from `Sending request to`.
+/// The `host[:port]` of an HTTP integration (for `gwdoctor ssl`), from the endpoint request
+/// URI or `Sending request to`. AWS service endpoints (Lambda, SQS, …) are not backends of
+/// the user's own, so they give `None`.
 pub fn backend_host(exec: &[LogEvent]) -> Option<String> {
     exec.iter()
         .find_map(|e| match exec_log::parse_exec_event(&e.message)?.kind {
             ExecKind::SendingRequest { uri } | ExecKind::EndpointRequestUri { uri, .. }
                 if uri.starts_with("https://") && !uri.contains(".amazonaws.com/") =>
             {
-                uri.strip_prefix("https://")
-                    .and_then(|r| r.split('/').next())
-                    .map(str::to_string)
+                let authority = uri
+                    .strip_prefix("https://")?
+                    .split(['/', '?', '#'])
+                    .next()?;
+                // Credentials in the URI (`user:pass@host`) are not part of the host.
+                let host = authority.rsplit('@').next()?;
+                // The host ends up in a command the user is told to run: only host
+                // characters (names, IPv4, bracketed IPv6, a port) pass.
+                let plain = !host.is_empty()
+                    && host
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || ".-:[]".contains(c));
+                plain.then(|| host.to_string())
             }
             _ => None,
         })
+}
+
+/// The placeholder a signature's remedy may hold for the HTTP backend's `host[:port]`.
+pub const BACKEND_HOST_PLACEHOLDER: &str = "<backend host>";
+
+/// A signature's remedy with its placeholders filled from what the lines showed; a
+/// placeholder stays as it is when the lines did not show the value.
+fn fill_remedy(remedy: &str, backend_host: Option<&str>) -> String {
+    match backend_host {
+        Some(h) => remedy.replace(BACKEND_HOST_PLACEHOLDER, h),
+        None => remedy.to_string(),
+    }
+}
+
+/// The cause given to a request that failed but that no signature of the catalogue names.
+/// It is not a catalogue file: it matches by the absence of every other match, which a
+/// declarative definition cannot say (and the catalogue test would reject).
+pub const UNCLASSIFIED: &str = "unclassified-failure";
+
+/// Timeline hops that only a failed request has (API Gateway's own failure lines).
+const FAILURE_HOPS: &[&str] = &[
+    "execution failed",
+    "function error",
+    "integration error",
+    "lambda invocation failed",
+    "authorizer denied",
+    "usage plan throttled",
+];
+
+/// Whether the lines show that the request failed: an error status, or one of API Gateway's
+/// failure lines (a request cut before `Method completed` has no status).
+pub fn failed(t: &Trace) -> bool {
+    t.status.is_some_and(|s| s >= 400)
+        || t.timeline
+            .iter()
+            .any(|h| FAILURE_HOPS.contains(&h.hop.as_str()))
+}
+
+/// The [`UNCLASSIFIED`] cause for a failed request no signature matched, else `None` (a
+/// request that neither failed nor matched `ok` stays without a cause: inconclusive).
+pub fn unclassified(t: &Trace, lambda_reasons: Vec<String>) -> Option<Cause> {
+    if !failed(t) {
+        return None;
+    }
+    let status = t
+        .status
+        .map_or("no final status".to_string(), |s| format!("status {s}"));
+    Some(Cause {
+        id: UNCLASSIFIED.into(),
+        title: "The request failed; no signature names the cause".into(),
+        severity: crate::finding::Severity::Error,
+        explanation: format!(
+            "The request failed ({status}) but no definition of the signature catalogue matches its lines,\nso gwdoctor cannot name the cause. Its last gateway lines are the evidence."
+        ),
+        remedy: "Read the last execution-log lines and the Lambda side of the timeline: the first `Execution failed`, error status or ERROR line is where it went wrong. An error status without an `Execution failed` line is the backend's (or the function's) own answer: look at its logs. When the pattern recurs, add a signature for it under `--checks-dir DIR/trace/` (`gwdoctor explain ssl-engine` shows the format).".into(),
+        lambda_reasons,
+    })
 }
 
 fn ms_between(a: DateTime<Utc>, b: DateTime<Utc>) -> i64 {
@@ -152,6 +221,7 @@ pub fn build(
     lambda_events: &[LogEvent],
     sigs: &[Signature],
 ) -> Trace {
+    let host = backend_host(exec);
     let mut exec: Vec<&LogEvent> = exec.iter().collect();
     // CloudWatch sorts by timestamp; equal timestamps keep their ingestion order.
     exec.sort_by_key(|e| e.timestamp);
@@ -520,13 +590,16 @@ pub fn build(
         title: s.title.clone(),
         severity: s.severity,
         explanation: s.explanation.clone(),
-        remedy: s.remedy.clone(),
+        remedy: fill_remedy(&s.remedy, host.as_deref()),
         lambda_reasons: if s.id == "ok" {
             Vec::new()
         } else {
             lambda_reasons.clone()
         },
     });
+    if t.cause.is_none() {
+        t.cause = unclassified(&t, lambda_reasons);
+    }
     t
 }
 
@@ -665,8 +738,105 @@ mod tests {
             &[ev(3, "REPORT RequestId: \tDuration: ")],
             &signatures::builtin(),
         );
-        assert!(t.cause.is_none() || t.cause.as_ref().is_some_and(|c| c.id != "ok"));
-        assert!(t.log_lines.iter().all(|l| !l.text.contains('\u{1b}')));
+        // "status: 5" is not an HTTP status, the body line is only counted as cut, and the
+        // broken REPORT line gives no figures: nothing says the request failed or succeeded.
+        assert_eq!(t.status, None);
+        assert_eq!(t.cause, None);
+        assert_eq!(t.truncated_lines, 1);
+        assert_eq!(
+            t.breakdown,
+            Breakdown {
+                total_ms: Some(2),
+                ..Breakdown::default()
+            }
+        );
+        let hops: Vec<(&str, &str)> = t
+            .timeline
+            .iter()
+            .map(|h| (h.hop.as_str(), h.detail.as_str()))
+            .collect();
+        assert_eq!(hops, [("request received", "first execution-log line")]);
+        assert_eq!(t.timeline[0].at, ev(0, "").timestamp);
+        // Every line is still shown, in order, without the escape sequence.
+        let sources: Vec<&str> = t.log_lines.iter().map(|l| l.source.as_str()).collect();
+        assert_eq!(sources, ["apigw", "apigw", "apigw", "lambda"]);
+        assert_eq!(t.log_lines[0].text, "not an execution log line at all ");
+    }
+
+    #[test]
+    fn a_failure_no_signature_matches_is_unclassified_not_silent() {
+        let exec = vec![
+            ev(0, &format!("({RID}) Starting execution for request: {RID}")),
+            ev(4, &format!("({RID}) Sending request to https://lambda.us-east-1.amazonaws.com/2015-03-31/functions/arn:aws:lambda:us-east-1:123456789012:function:orders/invocations")),
+            ev(90, &format!("({RID}) Received response. Integration latency: 86 ms")),
+            ev(93, &format!("({RID}) Method completed with status: 503")),
+        ];
+        let lambda = vec![
+            ev(5, &format!("START RequestId: {LID} Version: $LATEST")),
+            ev(
+                6,
+                &format!("2026-11-21T09:31:01.012Z\t{LID}\tERROR\tinventory unavailable"),
+            ),
+            ev(80, &format!("END RequestId: {LID}")),
+        ];
+        let t = build(RID, &exec, &lambda, &signatures::builtin());
+        let c = t.cause.as_ref().unwrap();
+        assert_eq!(c.id, UNCLASSIFIED);
+        assert_eq!(c.severity, crate::finding::Severity::Error);
+        assert!(c.explanation.contains("status 503"), "{}", c.explanation);
+        assert_eq!(c.lambda_reasons, ["ERROR: inventory unavailable"]);
+        // A failure line without a final status is a failure too.
+        let cut = vec![
+            ev(0, &format!("({RID}) Starting execution for request: {RID}")),
+            ev(9, &format!("({RID}) Execution failed due to configuration error: Unable to transform request")),
+        ];
+        let t = build(RID, &cut, &[], &signatures::builtin());
+        let c = t.cause.unwrap();
+        assert_eq!(c.id, UNCLASSIFIED);
+        assert!(
+            c.explanation.contains("no final status"),
+            "{}",
+            c.explanation
+        );
+        // A healthy request is never unclassified.
+        assert!(!failed(&build(
+            RID,
+            &exec[..3],
+            &[],
+            &signatures::builtin()
+        )));
+    }
+
+    #[test]
+    fn ssl_engine_remedy_names_the_backend_host() {
+        let sig = signatures::builtin()
+            .into_iter()
+            .find(|s| s.id == "ssl-engine")
+            .unwrap();
+        assert!(sig.remedy.contains(BACKEND_HOST_PLACEHOLDER));
+        let lines = |uri: &str| {
+            vec![
+                ev(0, &format!("({RID}) Endpoint request URI: {uri}")),
+                ev(1, &format!("({RID}) Execution failed due to configuration error: General SSLEngine problem")),
+                ev(1, &format!("({RID}) Method completed with status: 500")),
+            ]
+        };
+        let t = build(
+            RID,
+            &lines("https://backend.example.com:8443/orders?x=1"),
+            &[],
+            std::slice::from_ref(&sig),
+        );
+        let c = t.cause.unwrap();
+        assert_eq!(c.id, "ssl-engine");
+        assert!(
+            c.remedy.contains("`gwdoctor ssl backend.example.com:8443`"),
+            "{}",
+            c.remedy
+        );
+        // Unknown host (the URI line is missing): the generic text stays.
+        let t = build(RID, &lines("")[1..], &[], std::slice::from_ref(&sig));
+        assert_eq!(t.cause.unwrap().remedy, sig.remedy);
     }
 
     #[test]
@@ -681,5 +851,22 @@ mod tests {
             Some("backend.example.com:8443")
         );
         assert_eq!(backend_host(&timeout_exec()), None);
+        let host =
+            |uri: &str| backend_host(&[ev(0, &format!("({RID}) Endpoint request URI: {uri}"))]);
+        assert_eq!(
+            host("https://api.example.com?q=1").as_deref(),
+            Some("api.example.com")
+        );
+        assert_eq!(
+            host("https://u:p@api.example.com/x").as_deref(),
+            Some("api.example.com")
+        );
+        assert_eq!(
+            host("https://[2001:db8::1]:443/").as_deref(),
+            Some("[2001:db8::1]:443")
+        );
+        // Not a host: never pasted into a command.
+        assert_eq!(host("https://a$(id)b/"), None);
+        assert_eq!(host("http://plain.example.com/"), None);
     }
 }

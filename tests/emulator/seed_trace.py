@@ -8,12 +8,18 @@ the reference (API Gateway execution log §3.3, Lambda text platform lines §1).
                      no execution-log group (what a fresh stage looks like)
     trace-busy       --hours H (default 24) of busy traffic in the same layout plus a few
                      failures, for the benchmark (prints the ids to trace)
+    trace-readiness  one API, four stages with different logging: prod (INFO + data tracing:
+                     a healthy request and a failure no signature names), dev (OFF, no group),
+                     errors (ERROR: only a failure's error lines), nodata (INFO without data
+                     tracing: a healthy request without its header/body lines)
+    trace-http       an HTTP API whose stages log access records in different formats and
+                     groups; the record of a Lambda timeout sits in stage `live`
 """
 
 import hashlib
 import uuid
 
-SCENARIOS = ["trace-requests", "trace-busy", "trace-logging-off", "trace-http"]
+SCENARIOS = ["trace-requests", "trace-busy", "trace-logging-off", "trace-http", "trace-readiness"]
 
 
 def rid(name, salt=""):
@@ -140,6 +146,17 @@ def _lines(api_id, region, account, fn, cause, req, lam, t0):
         resp_headers(10030, ", X-Amz-Function-Error=Unhandled")
         x(10031, f"Lambda execution failed with status 200 due to customer function error: 2026-11-21T09:31:11.456Z {lam} Task timed out after 10.00 seconds. Lambda request id: {lam}")
         x(10031, "Method completed with status: 502")
+    elif cause == "unclassified":
+        # The function answers with a well-formed proxy response carrying its own 503: a
+        # failure, but no API Gateway failure line and nothing the catalogue names.
+        lam_invocation(9, 61.30, extra_lines=[(3, f"2026-11-21T09:31:01.012Z\t{lam}\tWARN\tinventory service unavailable, answering 503")])
+        x(75, "Received response. Integration latency: 69 ms")
+        x(75, 'Endpoint response body before transformations: {"statusCode": 503, "headers": {"Content-Type": "application/json", "Retry-After": "5"}, "body": "{\\"message\\": \\"inventory unavailable\\"}"}')
+        resp_headers(75)
+        x(76, 'Method response body after transformations: {"message": "inventory unavailable"}')
+        x(76, "Method response headers: {Content-Type=application/json, Retry-After=5, X-Amzn-Trace-Id=Root=" + xray + ";Sampled=1}")
+        x(76, "Successfully completed execution")
+        x(76, "Method completed with status: 503")
     elif cause == "lambda-function-error":
         lam_invocation(10, 41.07, extra_lines=[(3, f"2026-11-21T09:31:01.013Z\t{lam}\tERROR\tInvoke Error \t{{\"errorType\":\"KeyError\",\"errorMessage\":\"'sku'\"}}")])
         x(60, "Received response. Integration latency: 54 ms")
@@ -161,26 +178,42 @@ ACCESS_FORMAT = ('{"requestId":"$context.requestId","routeKey":"$context.routeKe
                  '"integrationRequestId":"$context.integration.requestId","integrationError":"$context.integrationErrorMessage"}')
 
 
+# Stage `live` logs without the integration error message: gwdoctor must say so, from this
+# stage's format (stage `beta`, listed first, has the full one).
+LIVE_FORMAT = ('{"requestId":"$context.requestId","routeKey":"$context.routeKey","status":"$context.status",'
+               '"integrationLatency":"$context.integrationLatency","responseLatency":"$context.responseLatency",'
+               '"integrationRequestId":"$context.integration.requestId"}')
+
+
 def run_http(seed, aws, args):
-    """An HTTP API with access logging (JSON format with $context.integration.requestId) and
-    one request that timed out in its function (the client got 500/503-ish from API Gateway's
-    point of view: status 500 with the integration error), plus the function's lines."""
+    """An HTTP API with access logging on two stages: `beta` (full format, its own group;
+    gwdoctor lists stages by name, so it comes before `live`) and
+    `live` (a format without $context.integrationErrorMessage, group .../access) holding one
+    request that timed out in its function (status 500 from API Gateway's point of view),
+    plus the function's lines."""
     fn = f"trace-http-fn{args.sfx}"
     role = seed.ensure_role(aws)
     fn_arn = seed.ensure_function(aws, fn, role)
     api_id, _ = seed.build_http_api(aws, args.api_name or f"trace-http-api{args.sfx}", [("GET /items", fn_arn)])
     seed.stub_v2_authorizers(args.endpoint, api_id)
     group = f"/aws/vendedlogs/apigw/{api_id}/access"
-    arn = f"arn:aws:logs:{args.region}:123456789012:log-group:{group}"
-    # moto has no apigatewayv2 UpdateStage: a second stage is created with access logging on.
+    beta_group = f"/aws/vendedlogs/apigw/{api_id}/beta"
+    arn = lambda g: f"arn:aws:logs:{args.region}:123456789012:log-group:{g}"  # noqa: E731
+    # moto has no apigatewayv2 UpdateStage: more stages are created with access logging on.
+    aws.apigw2.create_stage(ApiId=api_id, StageName="beta", AutoDeploy=True,
+                            AccessLogSettings={"DestinationArn": arn(beta_group), "Format": ACCESS_FORMAT})
     aws.apigw2.create_stage(ApiId=api_id, StageName="live", AutoDeploy=True,
-                            AccessLogSettings={"DestinationArn": arn, "Format": ACCESS_FORMAT})
+                            AccessLogSettings={"DestinationArn": arn(group), "Format": LIVE_FORMAT})
     req, lam = rid("http-timeout", "apigw"), rid("http-timeout", "lambda")
     t0 = args.now * 1000 - 20 * 60_000
     logs = seed.Logs()
+    # Another request on beta, so its group exists and holds records (not this one).
+    logs.add(beta_group, "access", t0 - 60_000,
+             '{"requestId":"' + rid("http-beta", "apigw") + '","routeKey":"GET /items","status":"200","integrationLatency":"41",'
+             '"responseLatency":"45","integrationRequestId":"' + rid("http-beta", "lambda") + '","integrationError":"-"}')
     logs.add(group, "access", t0 + 3012,
              '{"requestId":"' + req + '","routeKey":"GET /items","status":"500","integrationLatency":"3004",'
-             '"responseLatency":"3011","integrationRequestId":"' + lam + '","integrationError":"The Lambda function returned the following error: Task timed out after 3.00 seconds"}')
+             '"responseLatency":"3011","integrationRequestId":"' + lam + '"}')
     stream = f"2026/11/21/[$LATEST]{hashlib.md5(fn.encode()).hexdigest()}"
     fg = f"/aws/lambda/{fn}"
     logs.add(fg, stream, t0 + 5, f"START RequestId: {lam} Version: $LATEST")
@@ -193,9 +226,79 @@ def run_http(seed, aws, args):
             "now": args.now, "metric_datums": 0}
 
 
+# Lines that only data tracing writes (AGDG: "full request/response data"): headers and bodies.
+DATA_TRACE_LINES = ("request headers:", "request body", "response headers:", "response body")
+
+
+def run_readiness(seed, aws, args):
+    """One REST API, four stages of one deployment with different logging settings, and the
+    lines each setting lets through (see the module docstring)."""
+    sfx = args.sfx
+    fn = f"trace-ready-fn{sfx}"
+    role = seed.ensure_role(aws)
+    fn_arn = seed.ensure_function(aws, fn, role)
+    account = fn_arn.split(":")[4]
+    api_name = args.api_name or f"trace-ready-api{sfx}"
+    api_id, _, _ = seed.build_rest_api(aws, api_name, [("POST", "/orders", fn_arn, "AWS_PROXY")])
+    seed.allow_apigw(aws, fn, api_id)
+    gw = aws.apigw
+    dep = gw.get_deployments(restApiId=api_id)["items"][0]["id"]
+    settings = {
+        seed.STAGE: [("/*/*/logging/loglevel", "INFO"), ("/*/*/logging/dataTrace", "true")],
+        "dev": [("/*/*/logging/loglevel", "OFF")],
+        "errors": [("/*/*/logging/loglevel", "ERROR")],
+        "nodata": [("/*/*/logging/loglevel", "INFO"), ("/*/*/logging/dataTrace", "false")],
+    }
+    for stage, ops in settings.items():
+        if stage != seed.STAGE:
+            gw.create_stage(restApiId=api_id, stageName=stage, deploymentId=dep)
+        gw.update_stage(restApiId=api_id, stageName=stage, patchOperations=[
+            {"op": "replace", "path": path, "value": value} for path, value in ops])
+    logs = seed.Logs()
+    now_ms = args.now * 1000
+    fn_group = f"/aws/lambda/{fn}"
+    fn_stream = f"2026/11/21/[$LATEST]{hashlib.md5(fn.encode()).hexdigest()}"
+    requests, lambdas = {}, {}
+
+    def put(name, stage, cause, t0, keep=lambda text: True, extra=(), invoked=True):
+        """`keep` filters the cause's execution-log lines (what the stage's level lets
+        through); `extra` lines are added as they are; `invoked=False` writes no Lambda side."""
+        req, lam = rid(name, "apigw"), rid(name, "lambda")
+        ex, la = _lines(api_id, args.region, account, fn, cause, req, lam, t0)
+        group = f"API-Gateway-Execution-Logs_{api_id}/{stage}"
+        stream = hashlib.md5(f"{api_id}{stage}".encode()).hexdigest()
+        for ms, text in [*((ms, t) for ms, t in ex if keep(t)), *((ms, f"({req}) {t}") for ms, t in extra)]:
+            # _lines writes the usage-plan lines for stage prod.
+            logs.add(group, stream, t0 + ms, text.replace(f"{api_id}/{seed.STAGE}", f"{api_id}/{stage}"))
+        for ms, text in la if invoked else ():
+            logs.add(fn_group, fn_stream, t0 + ms, text)
+        requests[name] = req
+        if invoked:
+            lambdas[name] = lam
+
+    put("healthy", seed.STAGE, "ok", now_ms - 30 * 60_000)
+    put("unclassified", seed.STAGE, "unclassified", now_ms - 25 * 60_000)
+    # ERROR level keeps a failed request's error lines only (assumed here: the failure line and
+    # the final status). "Unable to transform request" is a real line no signature names.
+    put("error-level", "errors", "ok", now_ms - 20 * 60_000, keep=lambda text: False, invoked=False,
+        extra=[(5, "Execution failed due to configuration error: Unable to transform request"),
+               (5, "Method completed with status: 500")])
+    # Without data tracing the Lambda request id is only in the closing
+    # `AWS Integration Endpoint RequestId` line.
+    put("no-data-trace", "nodata", "ok", now_ms - 15 * 60_000,
+        keep=lambda text: not any(k in text for k in DATA_TRACE_LINES),
+        extra=[(201, f"AWS Integration Endpoint RequestId : {rid('no-data-trace', 'lambda')}")])
+    logs.send(aws)
+    return {"scenario": args.scenario, "region": args.region, "api_id": api_id, "api_name": api_name,
+            "stage": seed.STAGE, "function": fn, "requests": requests, "lambda_requests": lambdas,
+            "now": args.now, "metric_datums": 0, "log_events": logs.count()}
+
+
 def run(seed, aws, args):
     if args.scenario == "trace-http":
         return run_http(seed, aws, args)
+    if args.scenario == "trace-readiness":
+        return run_readiness(seed, aws, args)
     sfx = args.sfx
     fn = f"trace-fn{sfx}"
     role = seed.ensure_role(aws)
