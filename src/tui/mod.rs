@@ -18,6 +18,7 @@ pub mod panels;
 pub mod progress;
 pub mod view;
 
+use std::cell::Cell;
 use std::collections::HashMap;
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -62,6 +63,12 @@ static PANICKED: AtomicBool = AtomicBool::new(false);
 
 /// Held while a frame is drawn; the panic hook takes it before restoring the terminal.
 static DRAWING: Mutex<()> = Mutex::new(());
+
+thread_local! {
+    /// Set on the thread that is drawing, while it draws: its own panic must not wait for
+    /// [`DRAWING`].
+    static IN_DRAW: Cell<bool> = const { Cell::new(false) };
+}
 
 /// Whether the terminal is in the dashboard's modes; restoring happens once, whoever gets
 /// there first (the panic hook or the guard): a second "leave the alternate screen" on the
@@ -120,14 +127,17 @@ fn install_panic_hook() {
     let prev = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
         PANICKED.store(true, Ordering::SeqCst);
-        // Wait for a frame being drawn to finish, so it does not land on the normal screen;
-        // not forever: the panic may be inside that very draw, on this thread.
-        let deadline = Instant::now() + Duration::from_millis(250);
+        // Wait for a frame being drawn on another thread to finish, so it does not land on
+        // the normal screen over the panic message: a draw takes milliseconds, but a loaded
+        // machine can stall it for longer, hence the generous bound. A panic inside the draw
+        // itself (this thread) must not wait for its own lock.
+        let deadline = Instant::now() + Duration::from_secs(5);
+        let own_draw = IN_DRAW.with(Cell::get);
         let _drawing = loop {
             match DRAWING.try_lock() {
                 Ok(g) => break Some(g),
                 Err(TryLockError::Poisoned(p)) => break Some(p.into_inner()),
-                Err(TryLockError::WouldBlock) if Instant::now() < deadline => {
+                Err(TryLockError::WouldBlock) if !own_draw && Instant::now() < deadline => {
                     std::thread::sleep(Duration::from_millis(1));
                 }
                 Err(TryLockError::WouldBlock) => break None,
@@ -328,7 +338,10 @@ async fn event_loop(
             if PANICKED.load(Ordering::SeqCst) {
                 bail!("the dashboard crashed; the terminal was restored (details in the log file)");
             }
-            terminal.draw(|f| vp = view::draw(f, &app))?;
+            IN_DRAW.with(|c| c.set(true));
+            let drawn = terminal.draw(|f| vp = view::draw(f, &app));
+            IN_DRAW.with(|c| c.set(false));
+            drawn?;
         }
         app.set_viewport(vp);
         if app.quit {
@@ -429,7 +442,10 @@ pub async fn start_screen() -> anyhow::Result<()> {
             if PANICKED.load(Ordering::SeqCst) {
                 bail!("the start screen crashed");
             }
-            terminal.draw(view::draw_start)?;
+            IN_DRAW.with(|c| c.set(true));
+            let drawn = terminal.draw(view::draw_start);
+            IN_DRAW.with(|c| c.set(false));
+            drawn?;
         }
         let ev = tokio::select! {
             ev = rx.recv() => ev,
