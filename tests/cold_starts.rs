@@ -767,7 +767,8 @@ fn live_logs_access_denied_names_the_action() {
 /// query text) and how it reads the rows (polling while Running, paginated results).
 #[test]
 fn live_insights_queries_and_results() {
-    let _g = FAULTS.read().unwrap();
+    // Exclusive: the second run injects faults, which would hit other live tests' calls.
+    let _g = FAULTS.write().unwrap();
     let Some(l) = live("ap-southeast-2") else {
         return;
     };
@@ -878,6 +879,43 @@ fn live_insights_queries_and_results() {
     );
     assert_eq!(calls.iter().filter(|c| *c == "StartQuery").count(), 3);
     assert_eq!(calls.iter().filter(|c| *c == "FilterLogEvents").count(), 0);
+
+    // Throttled Insights: StartQuery refused twice for too many concurrent queries
+    // (LimitExceededException) and GetQueryResults throttled twice. The real SDK error goes
+    // through gwdoctor's mapping, backs off, and the run reads the same figures.
+    proxy(
+        &l.endpoint,
+        "POST",
+        "/__logs/insights",
+        &answers.to_string(),
+    );
+    for fault in [
+        r#"{"op":"StartQuery","code":"LimitExceededException","status":400,"count":2,"message":"Account maximum query concurrency limit of [30] reached."}"#,
+        r#"{"op":"GetQueryResults","code":"ThrottlingException","status":400,"count":2,"message":"Rate exceeded"}"#,
+    ] {
+        proxy(&l.endpoint, "POST", "/__faults", fault);
+    }
+    let before = l.calls().len();
+    let (code2, v2, err2) = l.run(&["--function", "coldstart-fn-it", "--engine", "insights"]);
+    let calls2: Vec<String> = l.calls()[before..].to_vec();
+    proxy(&l.endpoint, "DELETE", "/__faults", "");
+    assert_eq!(code2, 1, "{err2}\n{v2}");
+    let f2 = function(&v2, "coldstart-fn-it");
+    for k in [
+        "invocations",
+        "cold_starts",
+        "init_ms",
+        "duration_ms",
+        "spikes",
+    ] {
+        assert_eq!(f2[k], f[k], "{k}");
+    }
+    assert!(
+        v2["notes"].to_string().contains("throttled 4 call(s)"),
+        "{}",
+        v2["notes"]
+    );
+    assert_eq!(calls2.iter().filter(|c| *c == "StartQuery").count(), 3 + 2);
 }
 
 #[test]
