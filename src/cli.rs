@@ -349,11 +349,19 @@ pub struct DashArgs {
     pub on_demand: bool,
 }
 
-/// Whether to colour: a terminal, no --no-color, no NO_COLOR (https://no-color.org).
+/// Whether to colour stdout: a terminal, no --no-color, no NO_COLOR (https://no-color.org).
 fn use_color(g: &Global) -> bool {
-    !g.no_color
-        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-        && std::io::stdout().is_terminal()
+    color_wanted(
+        g.no_color,
+        std::env::var_os("NO_COLOR").as_deref(),
+        std::io::stdout().is_terminal(),
+    )
+}
+
+/// The colour decision without the process state, so every combination can be tested. Per
+/// no-color.org, NO_COLOR counts only when set to a non-empty value.
+fn color_wanted(no_color_flag: bool, no_color_env: Option<&std::ffi::OsStr>, tty: bool) -> bool {
+    !no_color_flag && no_color_env.is_none_or(|v| v.is_empty()) && tty
 }
 
 async fn open_source(g: &Global) -> anyhow::Result<(Arc<dyn Source>, Option<Arc<Recorder>>)> {
@@ -460,7 +468,8 @@ pub async fn run(cli: Cli, out: &mut dyn std::io::Write) -> anyhow::Result<ExitS
                     endpoint_url: g.endpoint_url.clone(),
                     timeout: Duration::from_secs(g.timeout.unwrap_or(30).max(1)),
                 },
-                color: !g.no_color && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+                // The dashboard only runs on a terminal, so only the flag and NO_COLOR decide.
+                color: color_wanted(g.no_color, std::env::var_os("NO_COLOR").as_deref(), true),
                 start_all: !a.on_demand,
             };
             crate::tui::run(opts).await?;
@@ -676,5 +685,33 @@ pub async fn run(cli: Cli, out: &mut dyn std::io::Write) -> anyhow::Result<ExitS
                 outcome.inconclusive,
             ))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::color_wanted;
+    use std::ffi::OsStr;
+
+    #[test]
+    fn colour_only_on_a_terminal_without_no_color() {
+        let set = Some(OsStr::new("1"));
+        // NO_COLOR= (empty) means "not set" per no-color.org.
+        let empty = Some(OsStr::new(""));
+        for tty in [false, true] {
+            for env in [None, empty, set] {
+                for flag in [false, true] {
+                    let want = tty && !flag && env != set;
+                    assert_eq!(
+                        color_wanted(flag, env, tty),
+                        want,
+                        "tty={tty} NO_COLOR={env:?} --no-color={flag}"
+                    );
+                }
+            }
+        }
+        // The one combination that colours, spelled out.
+        assert!(color_wanted(false, None, true));
+        assert!(!color_wanted(false, None, false));
     }
 }

@@ -256,6 +256,90 @@ fn hostile_names_in_a_recording_are_sanitized() {
     }
 }
 
+/// Runs the demo with stdout on a pseudo-terminal (util-linux `script`), NO_COLOR set to
+/// `no_color` (None: unset) and `args` added; None when `script` is not available.
+fn demo_on_a_tty(args: &str, no_color: Option<&str>) -> Option<String> {
+    if !cfg!(target_os = "linux")
+        || std::process::Command::new("script")
+            .arg("--version")
+            .output()
+            .is_err()
+    {
+        eprintln!("skipping: util-linux `script` is not available");
+        return None;
+    }
+    let quote = |s: &str| format!("'{}'", s.replace('\'', r"'\''"));
+    let cmd = format!(
+        "{} latency --api demo --replay {} {args}",
+        quote(env!("CARGO_BIN_EXE_gwdoctor")),
+        quote(&demo().to_string_lossy())
+    );
+    let mut c = std::process::Command::new("script");
+    c.args(["-qec", &cmd, "/dev/null"])
+        .stdin(std::process::Stdio::null())
+        .env("AWS_CONFIG_FILE", "/dev/null")
+        .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("TERM", "xterm")
+        .env_remove("AWS_PROFILE")
+        .env_remove("AWS_ENDPOINT_URL")
+        .env_remove("NO_COLOR");
+    if let Some(v) = no_color {
+        c.env("NO_COLOR", v);
+    }
+    let out = c.output().unwrap();
+    // `script -e` passes the child's exit code on: the demo has findings.
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(text.contains("Verdict: backend"), "{text}");
+    Some(text)
+}
+
+#[test]
+fn no_colour_when_stdout_is_a_pipe_even_without_no_color() {
+    // util::gwdoctor() sets NO_COLOR for every other test; here only the pipe decides.
+    let out = gwdoctor()
+        .env_remove("NO_COLOR")
+        .args(["latency", "--api", "demo", "--replay"])
+        .arg(demo())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("Verdict: backend"), "{text}");
+    assert!(!text.contains('\u{1b}'), "ESC in piped output:\n{text}");
+}
+
+#[test]
+fn colour_on_a_tty_unless_no_color_or_the_flag() {
+    // The positive case first: without it the two negative ones would prove nothing.
+    let Some(coloured) = demo_on_a_tty("", None) else {
+        return;
+    };
+    assert!(
+        coloured.contains("\u{1b}["),
+        "no colour on a terminal:\n{coloured}"
+    );
+    let flag = demo_on_a_tty("--no-color", None).unwrap();
+    assert!(
+        !flag.contains('\u{1b}'),
+        "--no-color still coloured:\n{flag}"
+    );
+    let env = demo_on_a_tty("", Some("1")).unwrap();
+    assert!(!env.contains('\u{1b}'), "NO_COLOR=1 still coloured:\n{env}");
+    // An empty NO_COLOR does not count (no-color.org).
+    let empty = demo_on_a_tty("", Some("")).unwrap();
+    assert!(
+        empty.contains("\u{1b}["),
+        "NO_COLOR= (empty) turned colour off"
+    );
+}
+
 /// `gwdoctor trace` on a recorded fixture: its recorded arguments, JSON out.
 fn trace_replay(rel: &str, extra: &[&str]) -> (i32, serde_json::Value) {
     let f = fixture(rel);

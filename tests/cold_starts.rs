@@ -229,6 +229,144 @@ fn no_platform_lines_at_all_is_inconclusive() {
     );
 }
 
+/// A realistic, damaged `aws logs tail` export: valid START/END/REPORT events, lines that are
+/// not platform records at all (a binary blob, an application print that starts with
+/// "REPORT", a request body a log pipeline cut at 1024 bytes and marked ` [TRUNCATED]`), and
+/// platform lines that were cut: a marked REPORT, an INIT_REPORT, a JSON-format record (the
+/// function switched log format) and an unterminated last line (copied while being written).
+#[test]
+fn unreadable_platform_lines_are_counted_not_fatal() {
+    let dir = tempfile::tempdir().unwrap();
+    let stream = "2026/11/21/[$LATEST]4f1c2a9e5b7d4e1f9a2b8c6d4e2f1a0b";
+    let ts = |s: u32| {
+        format!(
+            "2026-11-21T09:{:02}:{:02}.{:03}000+00:00",
+            s / 60,
+            s % 60,
+            s % 7 * 111
+        )
+    };
+    let at = |s: u32, msg: &str| format!("{} {stream} {msg}\n", ts(s));
+    let body = format!(
+        "2026-11-21T09:00:01.250Z\t8f507cfc-1a2b-4697-b07a-ac58fc914c95\tINFO\treceived event: {{\"resource\":\"/orders\",\"httpMethod\":\"POST\",\"body\":\"{}\"",
+        "eyJpdGVtcyI6W3sic2t1IjoiQTEwMCIsInF0eSI6Mn1dfQ==".repeat(30)
+    );
+    let cut_body = format!("{} [TRUNCATED]", &body[..1024]);
+    let mut log = String::new();
+    log += &at(0, "INIT_START Runtime Version: python:3.12.v40\tRuntime Version ARN: arn:aws:lambda:eu-west-1::runtime:7b620fc2e66107a1046b140b9d320295811af3ad5d4c6a011fad1fa65127e9e6");
+    log += &at(
+        1,
+        "START RequestId: 8f507cfc-1a2b-4697-b07a-ac58fc914c95 Version: $LATEST",
+    );
+    log += &at(1, &cut_body);
+    log += &at(1, "END RequestId: 8f507cfc-1a2b-4697-b07a-ac58fc914c95");
+    log += &at(1, "REPORT RequestId: 8f507cfc-1a2b-4697-b07a-ac58fc914c95\tDuration: 15.74 ms\tBilled Duration: 16 ms\tMemory Size: 128 MB\tMax Memory Used: 56 MB\tInit Duration: 412.30 ms\t");
+    log += "XRAY TraceId: 1-5e34a614-10bdxmplf1fb44f07bc535a1\tSegmentId: 07f5xmpl2d1f6f85\tSampled: true\n";
+    let mut bytes = log.into_bytes();
+    bytes.extend_from_slice(b"\x00\x13\xff\xfePK\x03\x04 binary pasted into the export\n");
+    let mut log = String::new();
+    log += &at(62, "REPORT generated for tenant 42 in 3.1 s");
+    log += &at(
+        63,
+        "START RequestId: 3b0e5f2a-77c1-4d0e-9a4f-1c2d3e4f5a6b Version: $LATEST",
+    );
+    log += &at(63, "END RequestId: 3b0e5f2a-77c1-4d0e-9a4f-1c2d3e4f5a6b");
+    log += &at(63, "REPORT RequestId: 3b0e5f2a-77c1-4d0e-9a4f-1c2d3e4f5a6b\tDuration: 38.66 ms\tBilled Duration: 39 ms\tMemory Size: 128 MB\tMax Memory Used: 57 MB\t");
+    log += &at(
+        64,
+        "REPORT RequestId: 5d2c7f3a-9e1b-4c8d-a6f2-0b3e4d5c6a7b\tDuration: 41 [TRUNCATED]",
+    );
+    log += &at(65, "INIT_REPORT Init Dura [TRUNCATED]");
+    log += &at(
+        66,
+        r#"{"time":"2026-11-21T09:01:06.000Z","type":"platform.report","record":{"requestId":"6d68ca91-49c9-448d-89b8-7ca3e6dc66aa","metrics":{"durationMs":12 [TRUNCATED]"#,
+    );
+    log += &at(125, "REPORT RequestId: 0b1c2d3e-4f50-4617-8293-a4b5c6d7e8f9\tDuration: 8.12 ms\tBilled Duration: 9 ms\tMemory Size: 128 MB\tMax Memory Used: 57 MB\t");
+    log += &format!(
+        "{} {stream} REPORT RequestId: 1c2d3e4f-5061-4728-93a4-b5c6d7e8f9a0\tDuration: 8.1",
+        ts(126)
+    );
+    bytes.extend_from_slice(log.as_bytes());
+    let lines = bytes
+        .split(|b| *b == b'\n')
+        .filter(|l| !l.is_empty())
+        .count();
+    assert_eq!(lines, 16);
+    let f = dir.path().join("orders-fn.log");
+    std::fs::write(&f, &bytes).unwrap();
+
+    let (code, v, err) = run(&[
+        "cold-starts",
+        "--log-file",
+        f.to_str().unwrap(),
+        "-o",
+        "json",
+    ]);
+    assert_eq!(code, 0, "damaged lines must not end the run: {err}\n{v}");
+    let cs = &v["cold_starts"];
+    assert_eq!(cs["lines_read"], 16, "{cs}");
+    assert_eq!(cs["unparsed"], 4, "{cs}");
+    let fn_ = function(&v, "orders-fn");
+    assert_eq!(fn_["unparsed"], 4, "{fn_}");
+    // Only the three whole REPORT lines count; the cut ones are in no figure.
+    assert_eq!(
+        (fn_["invocations"].as_u64(), fn_["cold_starts"].as_u64()),
+        (Some(3), Some(1)),
+        "{fn_}"
+    );
+    assert_eq!(fn_["duration_ms"]["p99"], 38.66, "{fn_}");
+
+    let out = gwdoctor()
+        .args(["cold-starts", "--log-file"])
+        .arg(&f)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("(16 lines, "), "{text}");
+    assert!(
+        text.contains("4 malformed platform line(s) skipped (orders-fn 4)")
+            && text.contains("first: REPORT RequestId: 5d2c7f3a"),
+        "{text}"
+    );
+
+    // JSON lines (`aws logs filter-log-events … | jq -c '.events[]'`): a message cut and
+    // marked inside an intact event, and a last event whose JSON itself was cut.
+    let ev = |t: i64, msg: &str| {
+        json!({"logStreamName": stream, "timestamp": 1_795_251_600_000i64 + t, "message": msg,
+               "ingestionTime": 1_795_251_600_000i64 + t + 412, "eventId": format!("3799{t:08}")})
+        .to_string()
+    };
+    let mut jl = String::new();
+    jl += &ev(1_000, "REPORT RequestId: 8f507cfc-1a2b-4697-b07a-ac58fc914c95\tDuration: 15.74 ms\tBilled Duration: 16 ms\tMemory Size: 128 MB\tMax Memory Used: 56 MB\tInit Duration: 412.30 ms\t\n");
+    jl += "\n";
+    jl += &ev(2_000, &cut_body);
+    jl += "\n";
+    jl += &ev(
+        64_000,
+        "REPORT RequestId: 5d2c7f3a-9e1b-4c8d-a6f2-0b3e4d5c6a7b\tDuration: 41 [TRUNCATED]",
+    );
+    jl += "\n";
+    let whole = ev(65_000, "REPORT RequestId: 3b0e5f2a-77c1-4d0e-9a4f-1c2d3e4f5a6b\tDuration: 38.66 ms\tBilled Duration: 39 ms\tMemory Size: 128 MB\tMax Memory Used: 57 MB\t\n");
+    jl += &whole[..whole.len() - 40];
+    let j = dir.path().join("payments-fn.jsonl");
+    std::fs::write(&j, &jl).unwrap();
+    let (code, v, err) = run(&[
+        "cold-starts",
+        "--log-file",
+        j.to_str().unwrap(),
+        "-o",
+        "json",
+    ]);
+    assert_eq!(code, 0, "{err}\n{v}");
+    assert_eq!(v["cold_starts"]["lines_read"], 4);
+    let p = function(&v, "payments-fn");
+    assert_eq!(
+        (p["invocations"].as_u64(), p["unparsed"].as_u64()),
+        (Some(1), Some(2)),
+        "{p}"
+    );
+}
+
 /// The recording's events as the files people export.
 fn export(incident: &Path, dir: &Path, name: &str) -> [PathBuf; 3] {
     let v: Value = serde_json::from_str(&std::fs::read_to_string(incident).unwrap()).unwrap();
@@ -629,7 +767,8 @@ fn live_logs_access_denied_names_the_action() {
 /// query text) and how it reads the rows (polling while Running, paginated results).
 #[test]
 fn live_insights_queries_and_results() {
-    let _g = FAULTS.read().unwrap();
+    // Exclusive: the second run injects faults, which would hit other live tests' calls.
+    let _g = FAULTS.write().unwrap();
     let Some(l) = live("ap-southeast-2") else {
         return;
     };
@@ -740,6 +879,43 @@ fn live_insights_queries_and_results() {
     );
     assert_eq!(calls.iter().filter(|c| *c == "StartQuery").count(), 3);
     assert_eq!(calls.iter().filter(|c| *c == "FilterLogEvents").count(), 0);
+
+    // Throttled Insights: StartQuery refused twice for too many concurrent queries
+    // (LimitExceededException) and GetQueryResults throttled twice. The real SDK error goes
+    // through gwdoctor's mapping, backs off, and the run reads the same figures.
+    proxy(
+        &l.endpoint,
+        "POST",
+        "/__logs/insights",
+        &answers.to_string(),
+    );
+    for fault in [
+        r#"{"op":"StartQuery","code":"LimitExceededException","status":400,"count":2,"message":"Account maximum query concurrency limit of [30] reached."}"#,
+        r#"{"op":"GetQueryResults","code":"ThrottlingException","status":400,"count":2,"message":"Rate exceeded"}"#,
+    ] {
+        proxy(&l.endpoint, "POST", "/__faults", fault);
+    }
+    let before = l.calls().len();
+    let (code2, v2, err2) = l.run(&["--function", "coldstart-fn-it", "--engine", "insights"]);
+    let calls2: Vec<String> = l.calls()[before..].to_vec();
+    proxy(&l.endpoint, "DELETE", "/__faults", "");
+    assert_eq!(code2, 1, "{err2}\n{v2}");
+    let f2 = function(&v2, "coldstart-fn-it");
+    for k in [
+        "invocations",
+        "cold_starts",
+        "init_ms",
+        "duration_ms",
+        "spikes",
+    ] {
+        assert_eq!(f2[k], f[k], "{k}");
+    }
+    assert!(
+        v2["notes"].to_string().contains("throttled 4 call(s)"),
+        "{}",
+        v2["notes"]
+    );
+    assert_eq!(calls2.iter().filter(|c| *c == "StartQuery").count(), 3 + 2);
 }
 
 #[test]

@@ -134,6 +134,9 @@ pub struct FunctionColdStarts {
     /// REPORT lines without a time (bare exported messages): not in `minutes`.
     #[serde(skip_serializing_if = "is_zero")]
     pub untimed_reports: u64,
+    /// Lines that looked like platform records but could not be read (cut, garbled): left
+    /// out of every figure above.
+    pub unparsed: u64,
     pub minutes: Vec<MinuteRow>,
 }
 
@@ -250,6 +253,7 @@ fn function(obs: &Observations, f: &FunctionDigest) -> FunctionColdStarts {
         spikes: Vec::new(),
         correlation: None,
         untimed_reports: f.untimed_reports,
+        unparsed: f.unparsed.count,
         minutes: f
             .minutes
             .iter()

@@ -172,6 +172,10 @@ pub struct StageLatency {
     /// Why there is no data, when there is none.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub no_data_reason: Option<String>,
+    /// Why the slowest route cannot be named when the stage had data: detailed (per-method)
+    /// metrics are off, or on but without datapoints at the peak.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub per_method_note: Option<String>,
 }
 
 /// The worst minute, in the JSON contract's shape.
@@ -348,6 +352,7 @@ fn analyze_stage(obs: &Observations, ctx: &ApiContext, stage: &StageInfo) -> Sta
         client: None,
         slowest_route: None,
         no_data_reason: None,
+        per_method_note: None,
     };
     let Gathered::Ready(m) = &obs.metrics else {
         return StageLatency {
@@ -452,6 +457,10 @@ fn analyze_stage(obs: &Observations, ctx: &ApiContext, stage: &StageInfo) -> Sta
     } else {
         None
     };
+    let per_method_note = match (&slowest_route, &ctx.routes) {
+        (None, Gathered::Ready(rs)) if !rs.is_empty() => Some(per_method_note(ctx, stage)),
+        _ => None,
+    };
 
     // Backend: IntegrationLatency itself is slow.
     let slow: Vec<&Minute> = minutes
@@ -544,6 +553,7 @@ fn analyze_stage(obs: &Observations, ctx: &ApiContext, stage: &StageInfo) -> Sta
         client,
         slowest_route,
         no_data_reason: None,
+        per_method_note,
     }
 }
 
@@ -687,6 +697,39 @@ fn gateway_contributors(ctx: &ApiContext, routes: &[Route]) -> Vec<String> {
     out
 }
 
+/// Why no route can be named at the peak. API Gateway always publishes the stage-level
+/// series; per-method (REST) and per-route (HTTP) series only with detailed metrics on.
+fn per_method_note(ctx: &ApiContext, stage: &StageInfo) -> String {
+    let api = &ctx.api;
+    let (unit, enable) = match api.kind {
+        ApiKind::Rest => (
+            "method",
+            format!(
+                "aws apigateway update-stage --rest-api-id {} --stage-name {} --patch-operations op=replace,path=/*/*/metrics/enabled,value=true",
+                api.id, stage.name
+            ),
+        ),
+        ApiKind::Http => (
+            "route",
+            format!(
+                "aws apigatewayv2 update-stage --api-id {} --stage-name {} --default-route-settings DetailedMetricsEnabled=true",
+                api.id, stage.name
+            ),
+        ),
+    };
+    if stage.detailed_metrics() {
+        format!(
+            "detailed metrics are on in stage {}, but CloudWatch has no per-{unit} datapoint at the peak minute (turned on after it, or only for other {unit}s), so the slowest {unit} cannot be named",
+            stage.name
+        )
+    } else {
+        format!(
+            "detailed metrics are off in stage {}: API Gateway publishes only the stage-level series, so the slowest {unit} cannot be named (they cost extra CloudWatch metrics; to turn them on: {enable})",
+            stage.name
+        )
+    }
+}
+
 fn no_data_reason(obs: &Observations, ctx: &ApiContext, stage: &StageInfo) -> String {
     let api = &ctx.api;
     let dims: Vec<String> = metrics::stage_dims(api, &stage.name)
@@ -711,8 +754,12 @@ fn no_data_reason(obs: &Observations, ctx: &ApiContext, stage: &StageInfo) -> St
     }
     let names: Vec<&str> = ctx.stages.iter().map(|s| s.name.as_str()).collect();
     why.push_str(&format!(
-        "the stage may be wrong (diagnosed: {})",
-        names.join(", ")
+        "traffic may go to another stage (diagnosed: {}). Not a cause: the stage's metrics setting, since API Gateway publishes these stage-level metrics whether or not detailed metrics are on (they only add per-{} series)",
+        names.join(", "),
+        match api.kind {
+            ApiKind::Rest => "method",
+            ApiKind::Http => "route",
+        }
     ));
     why
 }
@@ -975,6 +1022,16 @@ mod tests {
             why.contains("ApiName=orders-api") && why.contains("Stage=prod"),
             "{why}"
         );
+        // Stage-level metrics do not depend on the metrics setting: the text must not send
+        // the user to turn on detailed metrics for this.
+        assert!(
+            why.contains("Not a cause: the stage's metrics setting"),
+            "{why}"
+        );
+        assert!(
+            why.contains("traffic may go to another stage (diagnosed: prod)"),
+            "{why}"
+        );
     }
 
     #[test]
@@ -1031,5 +1088,59 @@ mod tests {
         let r = a.stages[0].slowest_route.as_ref().unwrap();
         assert_eq!(r.route, "GET /orders");
         assert_eq!(r.function.as_deref(), Some("orders-fn"));
+        assert_eq!(a.stages[0].per_method_note, None);
+    }
+
+    #[test]
+    fn without_per_method_data_the_reason_is_said() {
+        let s = Scenario::rest()
+            .latency("Latency", &shape(130.0, 3900.0))
+            .latency("IntegrationLatency", &shape(110.0, 3860.0))
+            .duration(&shape(95.0, 3800.0));
+        // Detailed metrics off (the default): stage-level data, no per-method series.
+        let a = analyze(&s.obs(Settings::default()));
+        assert_eq!(a.verdict, Verdict::Backend);
+        let note = a.stages[0].per_method_note.as_deref().unwrap();
+        assert!(
+            note.starts_with("detailed metrics are off in stage prod"),
+            "{note}"
+        );
+        assert!(
+            note.contains("--rest-api-id a1b2c3d4e5 --stage-name prod --patch-operations op=replace,path=/*/*/metrics/enabled,value=true"),
+            "{note}"
+        );
+        // On, but no per-method datapoint at the peak (turned on after the incident).
+        let mut o = s.obs(Settings::default());
+        o.api.as_mut().unwrap().stages[0].method_settings = vec![(
+            "orders/GET".into(),
+            MethodSettings {
+                metrics_enabled: Some(true),
+                ..Default::default()
+            },
+        )];
+        let a = analyze(&o);
+        let note = a.stages[0].per_method_note.as_deref().unwrap();
+        assert!(
+            note.starts_with("detailed metrics are on in stage prod, but"),
+            "{note}"
+        );
+        // HTTP APIs say route and name their own command.
+        let mut o = s.obs(Settings::default());
+        o.api.as_mut().unwrap().api.kind = ApiKind::Http;
+        let a = analyze(&o);
+        // The metrics are keyed by REST dimensions, so this is the no-data path: it says
+        // detailed metrics are not the cause.
+        let why = a.stages[0].no_data_reason.as_deref().unwrap();
+        assert!(
+            why.contains("HTTP API metrics are published under ApiId"),
+            "{why}"
+        );
+        assert!(
+            why.contains("whether or not detailed metrics are on (they only add per-route series)"),
+            "{why}"
+        );
+        assert_eq!(a.stages[0].per_method_note, None);
+        assert!(per_method_note(o.api.as_ref().unwrap(), &o.api.as_ref().unwrap().stages[0])
+            .contains("aws apigatewayv2 update-stage --api-id a1b2c3d4e5 --stage-name prod --default-route-settings DetailedMetricsEnabled=true"));
     }
 }

@@ -527,8 +527,14 @@ fn section(
     let mut md = String::new();
     let names: Vec<&str> = a.functions.iter().map(|f| f.name.as_str()).collect();
     let source = match engine {
-        "filter" => format!("FilterLogEvents, {calls} AWS call(s) for logs"),
-        "insights" => format!("Logs Insights, {calls} AWS call(s) for logs"),
+        "filter" => format!(
+            "FilterLogEvents, {calls} AWS call(s) for logs, {} event(s) read",
+            digest.lines
+        ),
+        "insights" => format!(
+            "Logs Insights, {calls} AWS call(s) for logs, {} raw row(s) read",
+            digest.lines
+        ),
         _ => format!(
             "{} lines, {:.1} MB",
             digest.lines,
@@ -545,6 +551,38 @@ fn section(
         "Cold starts of {} ({source})\n",
         clean(&names.join(", "))
     );
+
+    // Lines skipped because they could not be read: said up front, since every figure
+    // below leaves them out.
+    let unparsed: u64 = digest.functions.iter().map(|f| f.unparsed.count).sum();
+    if unparsed > 0 {
+        let per: Vec<String> = digest
+            .functions
+            .iter()
+            .filter(|f| f.unparsed.count > 0)
+            .map(|f| format!("{} {}", f.name, f.unparsed.count))
+            .collect();
+        let first = digest
+            .functions
+            .iter()
+            .find_map(|f| f.unparsed.samples.first())
+            .map(|s| {
+                // One line of text output, not a 600-byte sample.
+                let mut t: String = s.text.chars().take(100).collect();
+                if t.len() < s.text.len() {
+                    t.push('…');
+                }
+                t
+            })
+            .unwrap_or_default();
+        let line = format!(
+            "{unparsed} malformed platform line(s) skipped ({}), left out of the figures; first: {}",
+            per.join(", "),
+            first
+        );
+        let _ = writeln!(text, "  {}", clean(&line));
+        let _ = writeln!(md, "- {}", clean(&line).replace('|', "\\|"));
+    }
 
     // Verdict lines.
     for f in &a.functions {
@@ -719,6 +757,7 @@ fn section(
         "functions": functions,
         "aws_calls": if engine == "file" { Value::Null } else { json!(calls) },
         "lines_read": digest.lines,
+        "unparsed": unparsed,
         "bytes_read": if engine == "file" { json!(digest.bytes) } else { Value::Null },
         "api_stage_period_s": obs.period_s,
     });

@@ -389,6 +389,11 @@ fn section(
                 fmt_value(r.latency_ms)
             );
         }
+        // Only where naming the slow route would be the next step.
+        if let (Some(n), Verdict::Backend | Verdict::Gateway) = (&st.per_method_note, st.verdict) {
+            let _ = writeln!(text, "\nPer-route metrics: {n}.");
+            let _ = writeln!(md, "\nPer-route metrics: {n}.");
+        }
     }
     let others: Vec<&StageLatency> = a
         .stages

@@ -209,6 +209,9 @@ pub struct FunctionDigest {
     pub runtime_versions: Vec<RuntimeSeen>,
     /// REPORT lines without a timestamp: in the totals, not in the per-minute series.
     pub untimed_reports: u64,
+    /// Lines that look like platform records (see [`looks_like_platform`]) but could not be
+    /// read: cut, garbled, or broken JSON. Skipped, so the figures may be low by this much.
+    pub unparsed: SampleSet,
     /// Per-minute counters, keyed by epoch minute.
     pub minutes: BTreeMap<i64, MinuteAgg>,
     /// Log-match checks: check id → matching lines.
@@ -240,6 +243,37 @@ impl LogMatcher {
             min_count: m.min_count,
         })
     }
+}
+
+/// Whether a line the parser could not use was meant as a platform record, so that its loss
+/// is worth counting. Text keywords need what the platform always writes after them (`START`,
+/// `END` and `REPORT` are followed by `RequestId:`), so an application's `REPORT generated`
+/// or `START job 12` is not counted; a JSON line needs a `platform.*` record type.
+/// Only called on lines that failed to parse: never on the hot path.
+pub fn looks_like_platform(message: &str) -> bool {
+    let m = message.trim_start();
+    if m.starts_with('{') {
+        return m.contains("\"platform.");
+    }
+    for kw in ["REPORT", "START", "END"] {
+        if let Some(rest) = m.strip_prefix(kw) {
+            if rest.starts_with(char::is_whitespace) && rest.trim_start().starts_with("RequestId:")
+            {
+                return true;
+            }
+        }
+    }
+    [
+        "INIT_START",
+        "INIT_REPORT",
+        "RESTORE_START",
+        "RESTORE_REPORT",
+    ]
+    .iter()
+    .any(|kw| {
+        m.strip_prefix(kw)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with(char::is_whitespace))
+    })
 }
 
 /// Cheap test before parsing: only these events can change the digest.
@@ -385,6 +419,15 @@ impl FunctionDigest {
                     }
                 }
             }
+            LambdaLine::InitReport {
+                status: None,
+                init_ms: None,
+                ..
+            } => {
+                // Neither a duration nor a status survived: a cut line, not a success.
+                self.unparsed
+                    .add(at, || Sample::new(at, stream, message, 0.0));
+            }
             LambdaLine::InitReport { status, .. } => {
                 let failed = status
                     .as_deref()
@@ -398,6 +441,12 @@ impl FunctionDigest {
                 if line.suggests_oom() =>
             {
                 self.memory_at_limit
+                    .add(at, || Sample::new(at, stream, message, 0.0));
+            }
+            // A platform keyword the parser could not read (a cut REPORT without its Duration,
+            // a truncated JSON record) comes back as Unknown or as free text.
+            LambdaLine::Unknown | LambdaLine::App { .. } if looks_like_platform(message) => {
+                self.unparsed
                     .add(at, || Sample::new(at, stream, message, 0.0));
             }
             _ => {}
@@ -440,6 +489,7 @@ impl FunctionDigest {
             }
         }
         self.untimed_reports += o.untimed_reports;
+        self.unparsed.merge(&o.unparsed);
         for (m, agg) in o.minutes {
             self.minutes.entry(m).or_default().merge(&agg);
         }
@@ -650,6 +700,35 @@ mod tests {
             a.functions[0].init.quantile(0.5),
             whole.functions[0].init.quantile(0.5)
         );
+    }
+
+    #[test]
+    fn cut_platform_lines_are_counted_application_lines_are_not() {
+        let mut f = FunctionDigest::new("fn", "/aws/lambda/fn");
+        let cut = [
+            "REPORT RequestId: 3f1c2a9e-5b7d-4e1f-9a2b-8c6d4e2f1a0b\tDuration: 38",
+            "REPORT RequestId: 3f1c2a9e-5b7d-4e1f",
+            "INIT_REPORT Init Dur",
+            r#"{"time":"2026-11-21T09:00:02.000Z","type":"platform.initReport","record":{"initializationType":"on-demand","phase":"init","status":"succ"#,
+        ];
+        let fine = [
+            "REPORT generated for tenant 42",
+            "START job 12",
+            "RequestId: 3f1c2a9e-5b7d-4e1f-9a2b-8c6d4e2f1a0b Error: Runtime exited with error: exit status 1",
+            r#"{"level":"INFO","message":"platform is up"}"#,
+        ];
+        for (i, l) in cut.iter().chain(fine.iter()).enumerate() {
+            f.observe(Some(T + i as i64), "s", l, &[]);
+        }
+        f.observe(Some(T + 60_000), "s", &report(None, 60), &[]);
+        f.finish();
+        assert_eq!(f.unparsed.count, 4, "{:?}", f.unparsed.samples);
+        assert_eq!(f.invocations, 1);
+        assert!(f.unparsed.samples[0].text.ends_with("Duration: 38"));
+        let mut other = FunctionDigest::new("fn", "/aws/lambda/fn");
+        other.observe(None, "s", cut[0], &[]);
+        f.merge(other);
+        assert_eq!(f.unparsed.count, 5);
     }
 
     #[test]

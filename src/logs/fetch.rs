@@ -7,8 +7,9 @@
 //!   and read page by page.
 //!
 //! Throttling (`ThrottlingException`, FilterLogEvents' 5 TPS, Insights' concurrent-query
-//! limit) backs off and retries the same call; it never ends the run. A log group that cannot
-//! be read marks its functions unavailable with the reason, and the others go on.
+//! limit) backs off and retries the same call, for at most [`MAX_THROTTLE_WAIT`] per call.
+//! A log group still throttled after that, or that cannot be read at all, marks its
+//! functions unavailable with the reason (the command then exits 2), and the others go on.
 
 use std::future::Future;
 use std::sync::Arc;
@@ -25,8 +26,9 @@ use crate::source::{Source, SourceError};
 /// The log-match checks the filter pattern already lets through (the others need every line).
 pub const COVERED_MATCHERS: &[&str] = &["lambda-task-timeout"];
 
-/// How long throttling may hold up one call before the function is given up on.
-const MAX_THROTTLE_WAIT: Duration = Duration::from_secs(120);
+/// How long throttling may hold up one call before the function is given up on: waiting
+/// longer would hide an account-wide problem behind a hanging command.
+pub const MAX_THROTTLE_WAIT: Duration = Duration::from_secs(120);
 /// How long an Insights query may run (the service itself stops queries after 60 minutes).
 const MAX_QUERY_WAIT: Duration = Duration::from_secs(15 * 60);
 
@@ -126,6 +128,15 @@ fn unavailable_reason(group: &str, e: &SourceError) -> String {
     match e {
         SourceError::NotFound { .. } => format!(
             "log group {group} does not exist: the function has never run, or it logs elsewhere (LoggingConfig.LogGroup)"
+        ),
+        SourceError::Throttled { action } => format!(
+            "{action} was still throttled after {} s of back-off, so {group} was not read; {}",
+            MAX_THROTTLE_WAIT.as_secs(),
+            if action.contains("FilterLogEvents") {
+                "retry in a minute, or use --engine insights (fewer calls for long windows)"
+            } else {
+                "other Logs Insights queries in the account may hold its concurrent-query quota; retry when they finish"
+            }
         ),
         other => other.to_string(),
     }
@@ -539,6 +550,294 @@ mod tests {
         .await;
         let why = d.function("fn").unwrap().unavailable.clone().unwrap();
         assert!(why.contains("does not exist"), "{why}");
+    }
+
+    /// Logs Insights as a script: remembers each StartQuery's log groups and answers with one
+    /// cold-start REPORT row, one minute row and one stats row per group of the query (the
+    /// events query in two pages). The first `throttle_start` StartQuery calls and the first
+    /// `throttle_results` GetQueryResults calls are throttled (StartQuery's
+    /// LimitExceededException arrives as `Throttled`, as the AWS source maps it);
+    /// FilterLogEvents is throttled for ever for the groups in `filter_throttled`.
+    #[derive(Default)]
+    struct Insights {
+        queries: Mutex<Vec<InsightsQuery>>,
+        throttle_start: Mutex<u32>,
+        throttle_results: Mutex<u32>,
+        filter_throttled: Vec<String>,
+    }
+
+    fn throttle(left: &Mutex<u32>, action: &str) -> Result<(), SourceError> {
+        let mut n = left.lock().unwrap();
+        if *n > 0 {
+            *n -= 1;
+            return Err(SourceError::Throttled {
+                action: action.into(),
+            });
+        }
+        Ok(())
+    }
+
+    #[async_trait]
+    impl Source for Insights {
+        fn region(&self) -> String {
+            "us-east-1".into()
+        }
+        fn now(&self) -> DateTime<Utc> {
+            t(3600)
+        }
+        async fn list_apis(&self) -> Result<Vec<ApiSummary>, SourceError> {
+            Ok(vec![])
+        }
+        async fn stages(&self, _: &ApiSummary) -> Result<Vec<StageInfo>, SourceError> {
+            Ok(vec![])
+        }
+        async fn routes(&self, _: &ApiSummary) -> Result<Vec<Route>, SourceError> {
+            Ok(vec![])
+        }
+        async fn authorizers(&self, _: &ApiSummary) -> Result<Vec<Authorizer>, SourceError> {
+            Ok(vec![])
+        }
+        async fn metric_data(
+            &self,
+            _: &[MetricQuery],
+            _: Window,
+        ) -> Result<Vec<Series>, SourceError> {
+            Ok(vec![])
+        }
+        async fn function_config(&self, name: &str) -> Result<FunctionConfig, SourceError> {
+            Ok(FunctionConfig {
+                name: name.into(),
+                log_group: FunctionConfig::default_log_group(name),
+                log_format: "Text".into(),
+                memory_mb: Some(128),
+                timeout_s: Some(10),
+                runtime: Some("python3.12".into()),
+                snap_start: false,
+            })
+        }
+        async fn filter_log_events(
+            &self,
+            f: &LogFilter,
+            _: Option<&str>,
+        ) -> Result<LogPage, SourceError> {
+            if self.filter_throttled.contains(&f.group) {
+                return Err(SourceError::Throttled {
+                    action: "logs:FilterLogEvents".into(),
+                });
+            }
+            Ok(LogPage {
+                events: vec![ev(60, &cold_report(1))],
+                next_token: None,
+            })
+        }
+        async fn start_query(&self, q: &InsightsQuery) -> Result<String, SourceError> {
+            throttle(&self.throttle_start, "logs:StartQuery")?;
+            let mut qs = self.queries.lock().unwrap();
+            qs.push(q.clone());
+            Ok(format!("q{}", qs.len() - 1))
+        }
+        async fn query_results(
+            &self,
+            id: &str,
+            token: Option<&str>,
+        ) -> Result<QueryResults, SourceError> {
+            throttle(&self.throttle_results, "logs:GetQueryResults")?;
+            let i: usize = id[1..].parse().unwrap();
+            let q = self.queries.lock().unwrap()[i].clone();
+            let log = |g: &str| ("@log".to_string(), format!("123456789012:{g}"));
+            let kv = |k: &str, v: String| (k.to_string(), v);
+            let rows: Vec<Vec<(String, String)>> = if q.query.contains("@message like") {
+                // Events in two pages: the first half of the groups, then the rest.
+                let half = q.groups.len().div_ceil(2);
+                let part = if token.is_none() {
+                    &q.groups[..half]
+                } else {
+                    &q.groups[half..]
+                };
+                part.iter()
+                    .enumerate()
+                    .map(|(k, g)| {
+                        vec![
+                            kv("@timestamp", "2026-11-21 09:01:00.000".into()),
+                            log(g),
+                            kv("@logStream", "2026/11/21/[$LATEST]0123456789abcdef".into()),
+                            kv("@message", cold_report(k)),
+                        ]
+                    })
+                    .collect()
+            } else if q.query.contains("bin(1m)") {
+                q.groups
+                    .iter()
+                    .map(|g| {
+                        vec![
+                            log(g),
+                            kv("bin(1m)", "2026-11-21 09:01:00.000".into()),
+                            kv("invocations", "12".into()),
+                        ]
+                    })
+                    .collect()
+            } else {
+                q.groups
+                    .iter()
+                    .map(|g| {
+                        vec![
+                            log(g),
+                            kv("invocations", "12".into()),
+                            kv("duration_p50", "38.5".into()),
+                            kv("duration_p99", "61.25".into()),
+                            kv("memory_size_mb", "128".into()),
+                            kv("max_memory_used_mb", "70".into()),
+                        ]
+                    })
+                    .collect()
+            };
+            let paged = q.query.contains("@message like") && token.is_none();
+            Ok(QueryResults {
+                status: "Complete".into(),
+                rows,
+                next_token: paged.then(|| "page-2".into()),
+                records_matched: None,
+            })
+        }
+    }
+
+    fn cold_report(k: usize) -> String {
+        format!("REPORT RequestId: 3f1c2a9e-5b7d-4e1f-9a2b-{k:012}\tDuration: 38.66 ms\tBilled Duration: 39 ms\tMemory Size: 128 MB\tMax Memory Used: 70 MB\tInit Duration: 412.50 ms\t")
+    }
+
+    fn targets(n: usize) -> Vec<Target> {
+        (0..n)
+            .map(|i| Target {
+                function: format!("fleet-fn-{i:03}"),
+                group: format!("/aws/lambda/fleet-fn-{i:03}"),
+                json: false,
+            })
+            .collect()
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn insights_queries_at_most_50_log_groups_each_and_routes_every_row() {
+        let src = Insights::default();
+        let targets = targets(120);
+        let w = Window {
+            start: t(0),
+            end: t(6 * 3600),
+        };
+        let d = read(
+            &src,
+            &targets,
+            w,
+            Engine::Insights,
+            &[],
+            &Arc::new(Progress::default()),
+        )
+        .await;
+        let queries = src.queries.lock().unwrap().clone();
+        // Three queries (events, minutes, stats) per batch; batches of 50, 50 and 20 groups.
+        assert_eq!(queries.len(), 9);
+        let sizes: Vec<usize> = queries.iter().map(|q| q.groups.len()).collect();
+        assert_eq!(sizes, [50, 50, 50, 50, 50, 50, 20, 20, 20]);
+        // Each kind of query covers every log group exactly once.
+        for kind in ["@message like", "bin(1m)", "pct(duration_ms, 99)"] {
+            let mut seen: Vec<&str> = queries
+                .iter()
+                .filter(|q| q.query.contains(kind))
+                .flat_map(|q| q.groups.iter().map(String::as_str))
+                .collect();
+            seen.sort_unstable();
+            let mut want: Vec<&str> = targets.iter().map(|t| t.group.as_str()).collect();
+            want.sort_unstable();
+            assert_eq!(seen, want, "{kind}");
+        }
+        // Every function got its own rows, from both pages of the events query.
+        assert_eq!(d.functions.len(), 120);
+        for f in &d.functions {
+            assert_eq!(f.unavailable, None, "{}", f.name);
+            assert_eq!(
+                (f.total_invocations(), f.cold_starts),
+                (12, 1),
+                "{}",
+                f.name
+            );
+            assert_eq!(f.insights.as_ref().unwrap().duration_p99, Some(61.25));
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn insights_throttling_backs_off_and_continues() {
+        let src = Insights {
+            throttle_start: Mutex::new(3),
+            throttle_results: Mutex::new(4),
+            ..Insights::default()
+        };
+        let p = Arc::new(Progress::default());
+        let w = Window {
+            start: t(0),
+            end: t(6 * 3600),
+        };
+        let d = read(&src, &targets(3), w, Engine::Insights, &[], &p).await;
+        assert_eq!(p.retries(), 7);
+        assert_eq!(src.queries.lock().unwrap().len(), 3);
+        for f in &d.functions {
+            assert_eq!(f.unavailable, None, "{}", f.name);
+            assert_eq!(f.cold_starts, 1, "{}", f.name);
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn throttled_for_longer_than_the_bound_is_unavailable_and_exit_2() {
+        let src = Insights {
+            filter_throttled: vec!["/aws/lambda/fleet-fn-001".into()],
+            ..Insights::default()
+        };
+        let p = Arc::new(Progress::default());
+        let w = Window {
+            start: t(0),
+            end: t(3600),
+        };
+        let started = tokio::time::Instant::now();
+        let d = read(&src, &targets(2), w, Engine::Filter, &[], &p).await;
+        // The paused clock shows the bounded back-off: at least 2 minutes, not forever.
+        let waited = started.elapsed();
+        assert!(
+            waited >= MAX_THROTTLE_WAIT - Duration::from_secs(8),
+            "{waited:?}"
+        );
+        assert!(waited <= MAX_THROTTLE_WAIT, "{waited:?}");
+        let gone = d.function("fleet-fn-001").unwrap();
+        let why = gone.unavailable.as_deref().unwrap();
+        assert!(why.contains("still throttled after 120 s"), "{why}");
+        // The other function was read.
+        let ok = d.function("fleet-fn-000").unwrap();
+        assert_eq!((ok.unavailable.as_deref(), ok.cold_starts), (None, 1));
+
+        // The command reports it and exits 2 (inconclusive), with the other function's data.
+        let req = crate::commands::cold_starts::ColdStartsRequest {
+            functions: vec!["fleet-fn-000".into(), "fleet-fn-001".into()],
+            engine: Some(Engine::Filter),
+            window: crate::commands::latency::WindowSpec {
+                since: Some("1h".into()),
+                ..Default::default()
+            },
+            threads: 1,
+            ..Default::default()
+        };
+        let out = crate::commands::cold_starts::run(Some(&src), &req)
+            .await
+            .unwrap();
+        assert!(out.inconclusive);
+        let exit = crate::exit::ExitStatus::of(
+            &out.report,
+            crate::finding::Severity::Warning,
+            out.inconclusive,
+        );
+        assert_eq!(exit as i32, 2);
+        let notes = out.report.notes.join("\n");
+        assert!(
+            notes.contains("fleet-fn-001: logs:FilterLogEvents was still throttled"),
+            "{notes}"
+        );
+        assert!(notes.contains("backed off and continued"), "{notes}");
     }
 
     #[test]

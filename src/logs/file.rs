@@ -26,7 +26,7 @@ use std::sync::Arc;
 use anyhow::{bail, Context};
 use serde::Deserialize;
 
-use super::digest::{LogDigest, LogMatcher};
+use super::digest::{LogDigest, LogMatcher, Sample};
 use crate::progress::Progress;
 
 /// Read buffer per thread.
@@ -395,6 +395,14 @@ impl<'m> Scanner<'m> {
                         f.observe_platform(ev.at, &ev.stream, &ev.message);
                     }
                 }
+            } else {
+                // Only a JSON-lines event can fail to decode (cut or broken JSON): its
+                // platform keyword is lost with it, and so is its function and time.
+                let raw = to_str(&chunk[s..e]);
+                digest
+                    .function_mut(&self.function)
+                    .unparsed
+                    .add(None, || Sample::new(None, "", &raw, 0.0));
             }
             pos = e.max(m.end());
         }

@@ -19,7 +19,8 @@
 //! * **Borrowed output.** Strings are `Cow<'a, str>`. Text lines always borrow. JSON borrows
 //!   unless the JSON string held escapes. [`LambdaLine::into_owned`] detaches a line from its
 //!   buffer.
-//! * **Truncated input gives partial results or `Unknown`, never a misread.**
+//! * **Truncated input gives partial results or `Unknown`, never a misread.** A trailing
+//!   ` [TRUNCATED]` marker is removed first, so a marked cut is judged like an unmarked one.
 //!   - A number counts only when its unit follows (`38.66 ms`, `128 MB`, `3.00 seconds`), so a
 //!     value cut mid-number is `None`, not a smaller number.
 //!   - A request id that ends the line and is shaped like a UUID cut short (a strict prefix of
@@ -425,6 +426,7 @@ pub fn looks_like_report(message: &str) -> bool {
 /// Classifies one CloudWatch log event of a Lambda log group. Never panics. See the module docs
 /// for what comes back for truncated input.
 pub fn parse_event(message: &str) -> LambdaLine<'_> {
+    let message = strip_truncation_marker(message);
     if message.starts_with('{') {
         return parse_json(message);
     }
@@ -460,6 +462,16 @@ pub fn parse_event(message: &str) -> LambdaLine<'_> {
     };
     // A keyword that did not parse (e.g. an app printing "START job") is treated as free text.
     platform.unwrap_or_else(|| parse_free_text(first, message))
+}
+
+/// A line a logger cut (API Gateway at 1024 bytes, and log shippers copying it) ends in
+/// ` [TRUNCATED]`. Without the marker the cut is at the end of the line, where the cut-value
+/// rules above can see it; with it, `START RequestId: 57f2 [TRUNCATED]` would pass a cut id.
+fn strip_truncation_marker(message: &str) -> &str {
+    match message.trim_end().strip_suffix("[TRUNCATED]") {
+        Some(rest) => rest.strip_suffix(' ').unwrap_or(rest),
+        None => message,
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1605,13 +1617,16 @@ fn json_str<'a>(text: &'a str, key: &str) -> Option<&'a str> {
     json_values(text, key).find_map(json_string_at)
 }
 
-/// A number at `key` that is followed by a delimiter, i.e. was not cut.
+/// A number at `key` that is followed by a delimiter, i.e. was not cut. Whitespace alone is
+/// not proof: truncators append ` [TRUNCATED]` right at the cut, so `"durationMs":12
+/// [TRUNCATED]` may have been 12.5 or 1234; the next non-blank character must be `,`, `}` or
+/// `]`.
 fn json_num(text: &str, key: &str) -> Option<f64> {
     json_values(text, key).find_map(|v| {
         let end =
             v.find(|c: char| !(c.is_ascii_digit() || matches!(c, '-' | '+' | '.' | 'e' | 'E')))?;
-        let delimiter = v.get(end..)?.chars().next()?;
-        if !(matches!(delimiter, ',' | '}' | ']') || json_ws(delimiter)) {
+        let delimiter = v.get(end..)?.chars().find(|c| !json_ws(*c))?;
+        if !matches!(delimiter, ',' | '}' | ']') {
             return None;
         }
         v.get(..end)?.parse::<f64>().ok().filter(|n| n.is_finite())
@@ -1969,6 +1984,23 @@ mod tests {
             ))
             .memory_mb,
             None
+        );
+    }
+
+    #[test]
+    fn marked_and_blank_padded_cuts_are_not_misread() {
+        let head = r#"{"time":"2026-10-08T07:30:29.470Z","type":"platform.report","record":{"requestId":"79b5e81f-9cdd-4145-b1f6-7c50ef8a2a36","metrics":{"durationMs":12"#;
+        // The cut number could have been 12.5 or 1234: neither marker nor blank vouches for it.
+        for tail in [" [TRUNCATED]", " ", " …"] {
+            let cut = format!("{head}{tail}");
+            assert_eq!(parse_event(&cut), LambdaLine::Unknown, "{cut}");
+        }
+        // A structural delimiter after blanks does (pretty-printed JSON).
+        let pretty = format!("{head} ,\n \"billedDurationMs\":13}}}}");
+        assert!(matches!(parse_event(&pretty), LambdaLine::Report(r) if r.duration_ms == 12.0));
+        assert_eq!(
+            parse_event("START RequestId: 57f231fb-1730 [TRUNCATED]"),
+            LambdaLine::Unknown
         );
     }
 
@@ -2857,6 +2889,10 @@ mod tests {
                 let cut = &ex[..i];
                 let l = parse_event(cut);
                 check_cut(&full, &l, cut);
+                // The same cut as a truncating logger marks it (API Gateway's 1024-byte limit
+                // writes this marker): the space after a cut number must not vouch for it.
+                let marked = format!("{cut} [TRUNCATED]");
+                check_cut(&full, &parse_event(&marked), &marked);
                 let _ = looks_like_report(cut);
                 if matches!(l, LambdaLine::Report(_)) {
                     assert!(looks_like_report(cut), "{cut:?}");
