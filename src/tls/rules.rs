@@ -33,6 +33,9 @@ pub mod ids {
     pub const NOT_TLS: &str = "not-tls";
     pub const CONNECTION_CLOSED: &str = "connection-closed";
     pub const OLD_TLS_VERSION: &str = "old-tls-version";
+    /// Not in the original list: a TLS server whose certificate chain is too large
+    /// to receive (rustls stops at 64 KiB; Java at 32 KiB by default).
+    pub const CHAIN_TOO_LARGE: &str = "chain-too-large";
 }
 
 /// The crate-wide severity (info < warning < error): FAIL → error, WARN → warning, INFO → info.

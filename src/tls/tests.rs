@@ -1436,7 +1436,15 @@ fn hostile_flood_claiming_a_huge_handshake_message() {
             }
         }
     });
-    hostile(port, Duration::from_secs(3), "not-tls");
+    // No ServerHello came first, so this is not a TLS server with a big chain.
+    let r = hostile(port, Duration::from_secs(3), "not-tls");
+    assert!(
+        problem(&r, "not-tls")
+            .summary
+            .contains("before any ServerHello"),
+        "{:#?}",
+        r.problem_details
+    );
 }
 
 #[test]
@@ -1448,12 +1456,35 @@ fn hostile_huge_but_real_certificate_chain() {
     let total: usize = chain.iter().map(Vec::len).sum();
     assert!(total > 100_000, "{total}");
     let port = serve(&chain, &k.leaf.key);
-    let r = hostile(port, Duration::from_secs(3), "not-tls");
+    // A working TLS server with a chain too large to receive: named as such, not "not-tls".
+    let r = hostile(port, Duration::from_secs(3), "chain-too-large");
+    let p = problem(&r, "chain-too-large");
+    assert_eq!(p.severity, Severity::Error);
     assert!(
-        problem(&r, "not-tls").summary.contains("64 KiB"),
+        p.summary.contains("is a TLS server") && p.summary.contains("over 64 KiB"),
+        "{p:#?}"
+    );
+    assert!(p.summary.contains("32 KiB"), "{p:#?}");
+    assert!(r.chain.is_empty());
+    assert_eq!(rule(&r, "handshake").outcome, Outcome::Fail);
+}
+
+#[test]
+fn a_chain_under_the_limit_is_not_too_large() {
+    // The boundary seen from the other side: 20 copies of the intermediate (a few KiB) pass
+    // through, and the duplicates are named as extra certificates instead.
+    let k = pki();
+    let mut chain = vec![k.leaf.der.clone()];
+    chain.extend(std::iter::repeat_n(k.int.der.clone(), 20));
+    let port = serve(&chain, &k.leaf.key);
+    let r = host_check(port, None, &with_ca(&k.root.der));
+    assert!(
+        !ids(&r).contains(&"chain-too-large"),
         "{:#?}",
         r.problem_details
     );
+    assert!(ids(&r).contains(&"extra-cert"), "{:#?}", r.problem_details);
+    assert_eq!(r.chain.len(), 21);
 }
 
 #[test]
