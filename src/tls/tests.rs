@@ -1717,6 +1717,10 @@ fn check_file_and_json_shape() {
             .unwrap();
         let text = String::from_utf8_lossy(&out.stdout);
         assert!(text.contains(&r.chain[0].sha256), "{text}");
+        assert_eq!(
+            r.chain[0].sha1,
+            openssl_fingerprint(dir.path(), "leaf.pem", "sha1")
+        );
     }
     // Garbage in, clear error out.
     fs::write(&path, "not a certificate").unwrap();
@@ -1724,6 +1728,60 @@ fn check_file_and_json_shape() {
         check_file(&path, "h", Utc::now(), &Options::default()),
         Err(TlsError::Cert(CertError::NoCertificates))
     ));
+}
+
+/// `openssl x509 -noout -fingerprint -<digest>` of a PEM file: the colon-hex after '='.
+fn openssl_fingerprint(dir: &Path, pem_file: &str, digest: &str) -> String {
+    let out = openssl()
+        .args(["x509", "-in", pem_file, "-noout", "-fingerprint"])
+        .arg(format!("-{digest}"))
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    text.trim()
+        .split_once('=')
+        .unwrap_or_else(|| panic!("no fingerprint in {text:?}"))
+        .1
+        .to_string()
+}
+
+#[test]
+fn served_chain_fingerprints_match_openssl_sha1_and_sha256() {
+    if openssl_bin().is_none() {
+        return;
+    }
+    // Root sent too, so all three kinds of certificate are compared as they came off the wire.
+    let k = pki();
+    let port = serve(
+        &[k.leaf.der.clone(), k.int.der.clone(), k.root.der.clone()],
+        &k.leaf.key,
+    );
+    let r = host_check(port, None, &with_ca(&k.root.der));
+    assert_eq!(r.chain.len(), 3);
+    let dir = tempfile::tempdir().unwrap();
+    for (i, pem) in [&k.leaf.pem, &k.int.pem, &k.root.pem]
+        .into_iter()
+        .enumerate()
+    {
+        let f = format!("c{i}.pem");
+        fs::write(dir.path().join(&f), pem).unwrap();
+        assert_eq!(
+            r.chain[i].sha1,
+            openssl_fingerprint(dir.path(), &f, "sha1"),
+            "#{i}"
+        );
+        assert_eq!(
+            r.chain[i].sha256,
+            openssl_fingerprint(dir.path(), &f, "sha256"),
+            "#{i}"
+        );
+    }
 }
 
 // ---------------------------------------------------------------- real-world chains (read-only)
