@@ -670,10 +670,12 @@ fn check_trust(ctx: &mut Ctx<'_>, path: &[usize], anchor: Option<&Anchor>) -> bo
             ),
             "Configure the server to send the full chain: leaf, then every intermediate (e.g. nginx ssl_certificate = fullchain.pem; ACM/ALB do this automatically).",
         );
+        // Not a pass: without the issuer the CA rule cannot be judged (the failure is
+        // counted once, under chain-order).
         ctx.note(
             RULE_CA,
             format!(
-                "cannot reach a supported CA: issuer '{}' is missing",
+                "n/a: cannot be judged, issuer '{}' is missing (see chain-order)",
                 c.issuer
             ),
         );

@@ -737,6 +737,48 @@ fn row04_private_root_not_on_the_list() {
 }
 
 #[test]
+fn row04_root_neither_sent_nor_known_counts_the_listed_roots_held() {
+    // Root not sent and not in any store gwdoctor holds: the message says how many of the
+    // list's certificates it can check against, so "not listed" is not over-claimed.
+    let k = pki();
+    let port = serve(&[k.leaf.der.clone(), k.int.der.clone()], &k.leaf.key);
+    let list = CaList::published();
+    // Counted straight from the root-certificate crate, not through gwdoctor's own index.
+    let held = webpki_root_certs::TLS_SERVER_ROOT_CERTS
+        .iter()
+        .filter(|c| list.contains_sha256(&cert::fingerprint_sha256(c.as_ref())))
+        .count();
+    assert!(
+        held > 0 && held < 247,
+        "{held}: some listed roots are in no crate"
+    );
+    for (opts, n) in [
+        (Options::default(), held),
+        (
+            Options {
+                known_roots: Some(Vec::new()),
+                ..Options::default()
+            },
+            0,
+        ),
+    ] {
+        let r = host_check(port, None, &opts);
+        assert_eq!(ids(&r), vec!["untrusted-root"], "{:#?}", r.problem_details);
+        let p = problem(&r, "untrusted-root");
+        assert_eq!(p.cert_index, Some(1));
+        let want = format!(
+            "which is neither sent nor a root gwdoctor has a certificate for ({n} of the list's 247 certificates are known here"
+        );
+        assert!(p.summary.contains(&want), "{}\nwant: {want}", p.summary);
+        assert!(
+            p.summary.contains("issued by 'CN=gwdoctor Test Root"),
+            "{}",
+            p.summary
+        );
+    }
+}
+
+#[test]
 fn row04_insecure_mode_root_constraints() {
     // A private root without keyUsage keyCertSign (CA:TRUE kept).
     let root = make_root_full(
@@ -811,6 +853,8 @@ fn row05_missing_intermediate() {
         p.summary
     );
     assert_eq!(rule(&r, "chain-order").outcome, Outcome::Fail);
+    // The CA rule cannot be judged without the issuer: not shown as a pass.
+    assert_eq!(rule(&r, "supported-ca").outcome, Outcome::NotApplicable);
 
     // Leaf + root sent, intermediate missing: still missing-intermediate, root not "extra".
     let port = serve(&[k.leaf.der.clone(), k.root.der.clone()], &k.leaf.key);
