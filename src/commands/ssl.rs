@@ -365,6 +365,17 @@ fn key_text(k: &crate::tls::cert::KeyInfo) -> String {
     }
 }
 
+/// The first six bytes of a colon-hex fingerprint and an ellipsis: enough to match the
+/// certificate against `openssl x509 -fingerprint -sha256` or AWS's list by eye, short
+/// enough for the table (the full value is in the JSON and markdown output).
+fn short_fingerprint(fp: &str) -> String {
+    let head: Vec<&str> = fp.split(':').take(6).collect();
+    if head.len() < 6 {
+        return fp.to_string();
+    }
+    format!("{}…", head.join(":"))
+}
+
 fn verdict_sentence(rep: &TlsReport) -> String {
     let first_fail = rep
         .problem_details
@@ -522,6 +533,15 @@ fn section(reports: &[(Backend, Result<TlsReport, String>)], api_mode: bool) -> 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn short_fingerprints_keep_the_first_six_bytes() {
+        assert_eq!(
+            short_fingerprint("AB:CD:EF:01:23:45:67:89:AA"),
+            "AB:CD:EF:01:23:45…"
+        );
+        assert_eq!(short_fingerprint("AB:CD"), "AB:CD");
+    }
 
     #[test]
     fn targets() {
