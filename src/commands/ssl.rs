@@ -442,20 +442,21 @@ fn one_text(rep: &TlsReport, text: &mut String, md: &mut String) {
         let _ = writeln!(text, "\nChain as sent");
         let _ = writeln!(
             text,
-            "  {:<2} {:<34} {:<10} {:<12} {:<24} in API GW list",
-            "#", "subject", "expires", "key", "signature"
+            "  {:<2} {:<34} {:<10} {:<12} {:<24} {:<18} in API GW list",
+            "#", "subject", "expires", "key", "signature", "SHA-256"
         );
         let _ = writeln!(md, "\n| # | subject | issuer | expires | key | signature | SHA-256 | in API Gateway list |\n|---|---|---|---|---|---|---|---|");
         for (i, c) in rep.chain.iter().enumerate() {
             let subject: String = c.subject.chars().take(34).collect();
             let _ = writeln!(
                 text,
-                "  {:<2} {:<34} {:<10} {:<12} {:<24} {}",
+                "  {:<2} {:<34} {:<10} {:<12} {:<24} {:<18} {}",
                 i,
                 subject,
                 c.not_after.format("%Y-%m-%d"),
                 key_text(&c.key),
                 c.signature,
+                short_fingerprint(&c.sha256),
                 c.in_apigw_list.as_deref().unwrap_or("-")
             );
             let _ = writeln!(
