@@ -32,6 +32,16 @@ fn seed(endpoint: &str, scenario: &str, region: &str) -> Seeded {
 
 /// Seeds a scenario (names suffixed `-it`) and returns seed.py's description of it.
 pub(crate) fn seed_json(endpoint: &str, scenario: &str, region: &str) -> Value {
+    seed_json_with(endpoint, scenario, region, &[])
+}
+
+/// `seed_json` with scenario options (`--tls-backend URL`, ...).
+pub(crate) fn seed_json_with(
+    endpoint: &str,
+    scenario: &str,
+    region: &str,
+    extra: &[&str],
+) -> Value {
     let py = std::env::var("GWDOCTOR_EMULATOR_PYTHON")
         .expect("GWDOCTOR_EMULATOR_PYTHON (set by with-emulator.sh)");
     let script = std::env::var("GWDOCTOR_SEED").expect("GWDOCTOR_SEED (set by with-emulator.sh)");
@@ -46,6 +56,7 @@ pub(crate) fn seed_json(endpoint: &str, scenario: &str, region: &str) -> Value {
             "--suffix",
             "it",
         ])
+        .args(extra)
         .output()
         .expect("run seed.py");
     assert!(

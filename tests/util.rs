@@ -81,3 +81,23 @@ pub fn emulator() -> Option<String> {
         }
     }
 }
+
+/// `openssl` from PATH, or None (skip) when it is not installed. Under CI a missing openssl
+/// fails the test instead, as a missing emulator does.
+pub fn openssl() -> Option<PathBuf> {
+    let found = std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|d| d.join("openssl"))
+            .find(|p| p.is_file())
+    });
+    match found {
+        Some(p) => Some(p),
+        None if std::env::var_os("CI").is_some() => {
+            panic!("openssl is not on PATH but CI is set: the fingerprint tests need it")
+        }
+        None => {
+            eprintln!("skipping: openssl is not on PATH");
+            None
+        }
+    }
+}

@@ -147,8 +147,9 @@ declare_check! {
 declare_check! {
     /// ## What it checks
     /// That a TLS handshake completes within `--timeout`: a port that hangs, answers in
-    /// plaintext, closes the connection, or offers only TLS 1.0/1.1 fails. Problem ids:
-    /// `handshake-timeout`, `not-tls`, `connection-closed`, `old-tls-version`.
+    /// plaintext, closes the connection, offers only TLS 1.0/1.1, or sends a certificate
+    /// chain too large to receive fails. Problem ids: `handshake-timeout`, `not-tls`,
+    /// `connection-closed`, `old-tls-version`, `chain-too-large`.
     ///
     /// ## Why it matters
     /// API Gateway reports all of these as "General SSLEngine problem" or a timeout; they
@@ -156,7 +157,8 @@ declare_check! {
     ///
     /// ## How to fix
     /// Check security groups/NACLs and that the port is a TLS listener (ports 80, 443 and
-    /// 1024-65535 only); enable TLS 1.2 or 1.3 on the server.
+    /// 1024-65535 only); enable TLS 1.2 or 1.3 on the server; serve only the leaf and its
+    /// intermediates.
     ///
     /// ## Data used
     /// A TLS handshake from this machine (no AWS call).

@@ -365,6 +365,17 @@ fn key_text(k: &crate::tls::cert::KeyInfo) -> String {
     }
 }
 
+/// The first six bytes of a colon-hex fingerprint and an ellipsis: enough to match the
+/// certificate against `openssl x509 -fingerprint -sha256` or AWS's list by eye, short
+/// enough for the table (the full value is in the JSON and markdown output).
+fn short_fingerprint(fp: &str) -> String {
+    let head: Vec<&str> = fp.split(':').take(6).collect();
+    if head.len() < 6 {
+        return fp.to_string();
+    }
+    format!("{}…", head.join(":"))
+}
+
 fn verdict_sentence(rep: &TlsReport) -> String {
     let first_fail = rep
         .problem_details
@@ -431,20 +442,21 @@ fn one_text(rep: &TlsReport, text: &mut String, md: &mut String) {
         let _ = writeln!(text, "\nChain as sent");
         let _ = writeln!(
             text,
-            "  {:<2} {:<34} {:<10} {:<12} {:<24} in API GW list",
-            "#", "subject", "expires", "key", "signature"
+            "  {:<2} {:<34} {:<10} {:<12} {:<24} {:<18} in API GW list",
+            "#", "subject", "expires", "key", "signature", "SHA-256"
         );
         let _ = writeln!(md, "\n| # | subject | issuer | expires | key | signature | SHA-256 | in API Gateway list |\n|---|---|---|---|---|---|---|---|");
         for (i, c) in rep.chain.iter().enumerate() {
             let subject: String = c.subject.chars().take(34).collect();
             let _ = writeln!(
                 text,
-                "  {:<2} {:<34} {:<10} {:<12} {:<24} {}",
+                "  {:<2} {:<34} {:<10} {:<12} {:<24} {:<18} {}",
                 i,
                 subject,
                 c.not_after.format("%Y-%m-%d"),
                 key_text(&c.key),
                 c.signature,
+                short_fingerprint(&c.sha256),
                 c.in_apigw_list.as_deref().unwrap_or("-")
             );
             let _ = writeln!(
@@ -522,6 +534,15 @@ fn section(reports: &[(Backend, Result<TlsReport, String>)], api_mode: bool) -> 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn short_fingerprints_keep_the_first_six_bytes() {
+        assert_eq!(
+            short_fingerprint("AB:CD:EF:01:23:45:67:89:AA"),
+            "AB:CD:EF:01:23:45…"
+        );
+        assert_eq!(short_fingerprint("AB:CD"), "AB:CD");
+    }
 
     #[test]
     fn targets() {

@@ -346,7 +346,13 @@ fn net_report(
             ids::NOT_TLS,
             Severity::Error,
             format!("{target} did not complete a valid TLS handshake: {detail}"),
-            "Check that the port is a TLS listener; an oversized chain (over 32 KiB, the JDK's default jdk.tls.maxHandshakeMessageSize) also fails in Java.",
+            "Check that the port is a TLS listener.",
+        ),
+        NetProblem::Oversized { bytes_received } => (
+            ids::CHAIN_TOO_LARGE,
+            Severity::Error,
+            format!("{target} is a TLS server, but after its ServerHello it sent a handshake message over 64 KiB ({bytes_received} bytes received before stopping): an oversized certificate chain. Java clients such as API Gateway's refuse handshake messages over 32 KiB by default (jdk.tls.maxHandshakeMessageSize); no chain was captured"),
+            "Serve only the leaf and its intermediates (a few KiB): remove duplicate, unrelated and root certificates from the server's certificate file.",
         ),
         NetProblem::Closed { detail } => (
             ids::CONNECTION_CLOSED,

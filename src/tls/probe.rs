@@ -72,6 +72,10 @@ pub enum NetProblem {
     OldVersion { detail: String },
     #[error("the server aborted the handshake with alert {alert}")]
     Alert { alert: String },
+    /// A TLS server (its ServerHello was accepted) then sent a handshake message larger than
+    /// rustls accepts: in practice the Certificate message of an oversized chain.
+    #[error("the server sent a handshake message over 64 KiB after its ServerHello ({bytes_received} bytes received); an oversized certificate chain")]
+    Oversized { bytes_received: usize },
     #[error("local error: {0}")]
     Local(String),
 }
@@ -356,6 +360,10 @@ enum HsFail {
     TooMuch {
         bytes: usize,
     },
+    /// rustls refused a handshake message over its 64 KiB limit after the ServerHello.
+    Oversized {
+        bytes: usize,
+    },
 }
 
 impl HsFail {
@@ -379,6 +387,9 @@ impl HsFail {
             HsFail::NotTls { first } => NetProblem::NotTls {
                 preview: preview(&first),
             },
+            HsFail::Oversized { bytes } => NetProblem::Oversized {
+                bytes_received: bytes,
+            },
             HsFail::TooMuch { bytes } => NetProblem::Malformed {
                 detail: format!("more than {bytes} bytes without completing the handshake"),
             },
@@ -397,11 +408,12 @@ impl HsFail {
                 TlsErr::AlertReceived(a) => NetProblem::Alert {
                     alert: format!("{a:?}"),
                 },
+                // Before any ServerHello (a real server's oversized chain is caught in
+                // `handshake` as `Oversized`): a peer that is not a working TLS server.
                 TlsErr::InvalidMessage(InvalidMessage::HandshakePayloadTooLarge)
                 | TlsErr::InvalidMessage(InvalidMessage::MessageTooLarge) => {
                     NetProblem::Malformed {
-                        detail: "a handshake message over 64 KiB (an oversized certificate chain?)"
-                            .into(),
+                        detail: "a handshake message over 64 KiB before any ServerHello".into(),
                     }
                 }
                 other => NetProblem::Malformed {
@@ -500,6 +512,18 @@ fn handshake(
                 let _ = conn.write_tls(sock);
                 if !looks_like_tls(&first) {
                     return Err(HsFail::NotTls { first });
+                }
+                // A negotiated version means rustls accepted a ServerHello: this is a TLS
+                // server, and the message over the limit is in practice its Certificate message (a
+                // CertificateRequest with a vast CA-name list is the rare other case), not garbage.
+                let oversized = matches!(
+                    e,
+                    TlsErr::InvalidMessage(
+                        InvalidMessage::HandshakePayloadTooLarge | InvalidMessage::MessageTooLarge
+                    )
+                );
+                if oversized && conn.protocol_version().is_some() {
+                    return Err(HsFail::Oversized { bytes: received });
                 }
                 return Err(HsFail::Tls(e));
             }

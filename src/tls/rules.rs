@@ -33,6 +33,9 @@ pub mod ids {
     pub const NOT_TLS: &str = "not-tls";
     pub const CONNECTION_CLOSED: &str = "connection-closed";
     pub const OLD_TLS_VERSION: &str = "old-tls-version";
+    /// Not in the original list: a TLS server whose certificate chain is too large
+    /// to receive (rustls stops at 64 KiB; Java at 32 KiB by default).
+    pub const CHAIN_TOO_LARGE: &str = "chain-too-large";
 }
 
 /// The crate-wide severity (info < warning < error): FAIL → error, WARN → warning, INFO → info.
@@ -667,10 +670,12 @@ fn check_trust(ctx: &mut Ctx<'_>, path: &[usize], anchor: Option<&Anchor>) -> bo
             ),
             "Configure the server to send the full chain: leaf, then every intermediate (e.g. nginx ssl_certificate = fullchain.pem; ACM/ALB do this automatically).",
         );
+        // Not a pass: without the issuer the CA rule cannot be judged (the failure is
+        // counted once, under chain-order).
         ctx.note(
             RULE_CA,
             format!(
-                "cannot reach a supported CA: issuer '{}' is missing",
+                "n/a: cannot be judged, issuer '{}' is missing (see chain-order)",
                 c.issuer
             ),
         );

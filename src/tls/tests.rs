@@ -264,22 +264,37 @@ fn rule<'a>(r: &'a TlsReport, name: &str) -> &'a RuleResult {
 
 // ---------------------------------------------------------------- openssl s_server
 
-fn openssl_bin() -> Option<&'static str> {
-    let bin = "/usr/bin/openssl";
-    if Path::new(bin).exists() {
-        Some(bin)
-    } else {
-        eprintln!("SKIP: {bin} not installed; this row needs openssl s_server");
-        None
+/// `openssl` from PATH (looked up once). Missing, the openssl rows skip locally but fail
+/// under CI (`CI` set), like the live tests, so a CI image without openssl cannot pass them
+/// silently.
+fn openssl_bin() -> Option<&'static Path> {
+    static BIN: std::sync::OnceLock<Option<PathBuf>> = std::sync::OnceLock::new();
+    let found = BIN.get_or_init(|| {
+        std::env::var_os("PATH").and_then(|paths| {
+            std::env::split_paths(&paths)
+                .map(|d| d.join("openssl"))
+                .find(|p| p.is_file())
+        })
+    });
+    match found {
+        Some(p) => Some(p.as_path()),
+        None if std::env::var_os("CI").is_some() => {
+            panic!("openssl is not on PATH but CI is set: the openssl s_server rows need it")
+        }
+        None => {
+            eprintln!("SKIP: openssl not on PATH; this row needs openssl s_server");
+            None
+        }
     }
 }
 
+/// The openssl binary for a test that already checked `openssl_bin()`.
+fn openssl() -> Command {
+    Command::new(openssl_bin().expect("openssl_bin() checked by the test"))
+}
+
 fn ossl(dir: &Path, args: &[&str]) {
-    let out = Command::new("/usr/bin/openssl")
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .unwrap();
+    let out = openssl().args(args).current_dir(dir).output().unwrap();
     assert!(
         out.status.success(),
         "openssl {args:?} failed: {}",
@@ -307,7 +322,7 @@ fn s_server(dir: &Path, args: &[&str]) -> SServer {
         .unwrap()
         .port();
     let errlog = fs::File::create(dir.join("s_server.err")).unwrap();
-    let mut child = Command::new("/usr/bin/openssl")
+    let mut child = openssl()
         .arg("s_server")
         .arg("-accept")
         .arg(format!("127.0.0.1:{port}"))
@@ -722,6 +737,48 @@ fn row04_private_root_not_on_the_list() {
 }
 
 #[test]
+fn row04_root_neither_sent_nor_known_counts_the_listed_roots_held() {
+    // Root not sent and not in any store gwdoctor holds: the message says how many of the
+    // list's certificates it can check against, so "not listed" is not over-claimed.
+    let k = pki();
+    let port = serve(&[k.leaf.der.clone(), k.int.der.clone()], &k.leaf.key);
+    let list = CaList::published();
+    // Counted straight from the root-certificate crate, not through gwdoctor's own index.
+    let held = webpki_root_certs::TLS_SERVER_ROOT_CERTS
+        .iter()
+        .filter(|c| list.contains_sha256(&cert::fingerprint_sha256(c.as_ref())))
+        .count();
+    assert!(
+        held > 0 && held < 247,
+        "{held}: some listed roots are in no crate"
+    );
+    for (opts, n) in [
+        (Options::default(), held),
+        (
+            Options {
+                known_roots: Some(Vec::new()),
+                ..Options::default()
+            },
+            0,
+        ),
+    ] {
+        let r = host_check(port, None, &opts);
+        assert_eq!(ids(&r), vec!["untrusted-root"], "{:#?}", r.problem_details);
+        let p = problem(&r, "untrusted-root");
+        assert_eq!(p.cert_index, Some(1));
+        let want = format!(
+            "which is neither sent nor a root gwdoctor has a certificate for ({n} of the list's 247 certificates are known here"
+        );
+        assert!(p.summary.contains(&want), "{}\nwant: {want}", p.summary);
+        assert!(
+            p.summary.contains("issued by 'CN=gwdoctor Test Root"),
+            "{}",
+            p.summary
+        );
+    }
+}
+
+#[test]
 fn row04_insecure_mode_root_constraints() {
     // A private root without keyUsage keyCertSign (CA:TRUE kept).
     let root = make_root_full(
@@ -796,6 +853,8 @@ fn row05_missing_intermediate() {
         p.summary
     );
     assert_eq!(rule(&r, "chain-order").outcome, Outcome::Fail);
+    // The CA rule cannot be judged without the issuer: not shown as a pass.
+    assert_eq!(rule(&r, "supported-ca").outcome, Outcome::NotApplicable);
 
     // Leaf + root sent, intermediate missing: still missing-intermediate, root not "extra".
     let port = serve(&[k.leaf.der.clone(), k.root.der.clone()], &k.leaf.key);
@@ -1256,34 +1315,45 @@ fn row15_sni_dependent_certificates() {
 }
 
 #[test]
-fn row16_tls10_only_server_openssl() {
+fn row16_tls10_and_tls11_only_servers_openssl() {
     if openssl_bin().is_none() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
     let root = openssl_root(dir.path());
     openssl_leaf(dir.path(), "leaf", 2048, "root", "sha256");
-    let srv = s_server(
-        dir.path(),
-        &[
-            "-cert",
-            "leaf.pem",
-            "-key",
-            "leaf.key",
-            "-tls1",
-            "-cipher",
-            "DEFAULT@SECLEVEL=0",
-        ],
-    );
-    let start = Instant::now();
-    let r = host_check(srv.port, None, &with_ca(&root.der));
-    assert!(start.elapsed() < T);
-    assert_eq!(r.verdict, "fail");
-    assert_eq!(ids(&r), vec!["old-tls-version"], "{:#?}", r.problem_details);
-    assert!(r.chain.is_empty());
-    assert!(problem(&r, "old-tls-version")
-        .summary
-        .contains("no certificate chain was captured"));
+    // Debian's OpenSSL 3.0 serves both only at SECLEVEL=0 (tls.md 3.3).
+    for version in ["-tls1", "-tls1_1"] {
+        let srv = s_server(
+            dir.path(),
+            &[
+                "-cert",
+                "leaf.pem",
+                "-key",
+                "leaf.key",
+                version,
+                "-cipher",
+                "DEFAULT@SECLEVEL=0",
+            ],
+        );
+        let start = Instant::now();
+        let r = host_check(srv.port, None, &with_ca(&root.der));
+        assert!(start.elapsed() < T, "{version}");
+        assert_eq!(r.verdict, "fail", "{version}");
+        assert_eq!(
+            ids(&r),
+            vec!["old-tls-version"],
+            "{version}: {:#?}",
+            r.problem_details
+        );
+        assert!(r.chain.is_empty(), "{version}");
+        assert!(
+            problem(&r, "old-tls-version")
+                .summary
+                .contains("no certificate chain was captured"),
+            "{version}"
+        );
+    }
 }
 
 /// A raw TCP server on 127.0.0.1 whose connections are handled by `f` on their own threads.
@@ -1436,7 +1506,15 @@ fn hostile_flood_claiming_a_huge_handshake_message() {
             }
         }
     });
-    hostile(port, Duration::from_secs(3), "not-tls");
+    // No ServerHello came first, so this is not a TLS server with a big chain.
+    let r = hostile(port, Duration::from_secs(3), "not-tls");
+    assert!(
+        problem(&r, "not-tls")
+            .summary
+            .contains("before any ServerHello"),
+        "{:#?}",
+        r.problem_details
+    );
 }
 
 #[test]
@@ -1448,12 +1526,35 @@ fn hostile_huge_but_real_certificate_chain() {
     let total: usize = chain.iter().map(Vec::len).sum();
     assert!(total > 100_000, "{total}");
     let port = serve(&chain, &k.leaf.key);
-    let r = hostile(port, Duration::from_secs(3), "not-tls");
+    // A working TLS server with a chain too large to receive: named as such, not "not-tls".
+    let r = hostile(port, Duration::from_secs(3), "chain-too-large");
+    let p = problem(&r, "chain-too-large");
+    assert_eq!(p.severity, Severity::Error);
     assert!(
-        problem(&r, "not-tls").summary.contains("64 KiB"),
+        p.summary.contains("is a TLS server") && p.summary.contains("over 64 KiB"),
+        "{p:#?}"
+    );
+    assert!(p.summary.contains("32 KiB"), "{p:#?}");
+    assert!(r.chain.is_empty());
+    assert_eq!(rule(&r, "handshake").outcome, Outcome::Fail);
+}
+
+#[test]
+fn a_chain_under_the_limit_is_not_too_large() {
+    // The boundary seen from the other side: 20 copies of the intermediate (a few KiB) pass
+    // through, and the duplicates are named as extra certificates instead.
+    let k = pki();
+    let mut chain = vec![k.leaf.der.clone()];
+    chain.extend(std::iter::repeat_n(k.int.der.clone(), 20));
+    let port = serve(&chain, &k.leaf.key);
+    let r = host_check(port, None, &with_ca(&k.root.der));
+    assert!(
+        !ids(&r).contains(&"chain-too-large"),
         "{:#?}",
         r.problem_details
     );
+    assert!(ids(&r).contains(&"extra-cert"), "{:#?}", r.problem_details);
+    assert_eq!(r.chain.len(), 21);
 }
 
 #[test]
@@ -1646,7 +1747,7 @@ fn check_file_and_json_shape() {
     // Fingerprints agree with openssl's format.
     if openssl_bin().is_some() {
         fs::write(dir.path().join("leaf.pem"), &k.leaf.pem).unwrap();
-        let out = Command::new("/usr/bin/openssl")
+        let out = openssl()
             .args([
                 "x509",
                 "-in",
@@ -1660,6 +1761,10 @@ fn check_file_and_json_shape() {
             .unwrap();
         let text = String::from_utf8_lossy(&out.stdout);
         assert!(text.contains(&r.chain[0].sha256), "{text}");
+        assert_eq!(
+            r.chain[0].sha1,
+            openssl_fingerprint(dir.path(), "leaf.pem", "sha1")
+        );
     }
     // Garbage in, clear error out.
     fs::write(&path, "not a certificate").unwrap();
@@ -1667,6 +1772,60 @@ fn check_file_and_json_shape() {
         check_file(&path, "h", Utc::now(), &Options::default()),
         Err(TlsError::Cert(CertError::NoCertificates))
     ));
+}
+
+/// `openssl x509 -noout -fingerprint -<digest>` of a PEM file: the colon-hex after '='.
+fn openssl_fingerprint(dir: &Path, pem_file: &str, digest: &str) -> String {
+    let out = openssl()
+        .args(["x509", "-in", pem_file, "-noout", "-fingerprint"])
+        .arg(format!("-{digest}"))
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    text.trim()
+        .split_once('=')
+        .unwrap_or_else(|| panic!("no fingerprint in {text:?}"))
+        .1
+        .to_string()
+}
+
+#[test]
+fn served_chain_fingerprints_match_openssl_sha1_and_sha256() {
+    if openssl_bin().is_none() {
+        return;
+    }
+    // Root sent too, so all three kinds of certificate are compared as they came off the wire.
+    let k = pki();
+    let port = serve(
+        &[k.leaf.der.clone(), k.int.der.clone(), k.root.der.clone()],
+        &k.leaf.key,
+    );
+    let r = host_check(port, None, &with_ca(&k.root.der));
+    assert_eq!(r.chain.len(), 3);
+    let dir = tempfile::tempdir().unwrap();
+    for (i, pem) in [&k.leaf.pem, &k.int.pem, &k.root.pem]
+        .into_iter()
+        .enumerate()
+    {
+        let f = format!("c{i}.pem");
+        fs::write(dir.path().join(&f), pem).unwrap();
+        assert_eq!(
+            r.chain[i].sha1,
+            openssl_fingerprint(dir.path(), &f, "sha1"),
+            "#{i}"
+        );
+        assert_eq!(
+            r.chain[i].sha256,
+            openssl_fingerprint(dir.path(), &f, "sha256"),
+            "#{i}"
+        );
+    }
 }
 
 // ---------------------------------------------------------------- real-world chains (read-only)

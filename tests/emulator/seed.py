@@ -64,6 +64,11 @@ method settings */* logging INFO + metrics enabled, per-method metrics):
                                     GetFunctionConfiguration with that LoggingConfig and
                                     SnapStart on), platform.restoreStart/restoreReport and
                                     platform.report with restoreDurationMs: quiet.
+  ssl-backends      ssl-api: one GET resource per HTTPS backend given, each an HTTP_PROXY
+                    integration: --tls-backend URL as /strict-N (no tlsConfig),
+                    --skip-tls-backend URL as /private-N (tlsConfig.insecureSkipVerification
+                    true); stage prod, no metrics. Prints "tls_config" (what GetIntegration
+                    returns for each path), so a test can tell moto dropping it from a bug.
   throttle-*        `gwdoctor throttles` scenarios (account, reserved, spillover, scaling,
                     stage, usage-plan, apigw-account, quiet, many): see seed_throttles.py.
                     Options --account-limit N (default 1000) and --functions N (throttle-many).
@@ -854,6 +859,36 @@ def seed_cold_start_logs(aws, args):
     return out
 
 
+def seed_ssl_backends(aws, args):
+    """HTTPS HTTP_PROXY integrations for `gwdoctor ssl --api`: with and without
+    tlsConfig.insecureSkipVerification."""
+    gw = aws.apigw
+    api_name = args.api_name or f"ssl-api{args.sfx}"
+    api_id = gw.create_rest_api(name=api_name, description="gwdoctor ssl --api test",
+                                endpointConfiguration={"types": ["REGIONAL"]})["id"]
+    root_id = next(i["id"] for i in gw.get_resources(restApiId=api_id)["items"] if i["path"] == "/")
+    backends = [(f"/strict-{i}", u, False) for i, u in enumerate(args.tls_backend)]
+    backends += [(f"/private-{i}", u, True) for i, u in enumerate(args.skip_tls_backend)]
+    resources, tls_config = [], {}
+    for path, url, skip in backends:
+        rid = gw.create_resource(restApiId=api_id, parentId=root_id, pathPart=path[1:])["id"]
+        gw.put_method(restApiId=api_id, resourceId=rid, httpMethod="GET", authorizationType="NONE")
+        kw = {"tlsConfig": {"insecureSkipVerification": True}} if skip else {}
+        gw.put_integration(restApiId=api_id, resourceId=rid, httpMethod="GET", type="HTTP_PROXY",
+                           integrationHttpMethod="GET", uri=url, timeoutInMillis=29000, **kw)
+        got = gw.get_integration(restApiId=api_id, resourceId=rid, httpMethod="GET")
+        tls_config[path] = got.get("tlsConfig")
+        resources.append({"path": path, "id": rid, "methods": ["GET"], "uri": url,
+                          "insecure_skip_verification": skip})
+    dep = gw.create_deployment(restApiId=api_id, description="seed")["id"]
+    gw.create_stage(restApiId=api_id, stageName=STAGE, deploymentId=dep)
+    out = {"scenario": args.scenario, "region": args.region, "api_type": "REST",
+           "api_id": api_id, "api_name": api_name, "stage": STAGE, "functions": [],
+           "function_arns": {}, "resources": resources, "authorizers": [],
+           "tls_config": tls_config}
+    return finish(out, args, Metrics(), 0)
+
+
 def run(args):
     aws = Aws(args.endpoint, args.region)
     s, sfx = args.scenario, args.sfx
@@ -880,11 +915,13 @@ def run(args):
         return seed_bench(aws, args)
     if s == "cold-start-logs":
         return seed_cold_start_logs(aws, args)
+    if s == "ssl-backends":
+        return seed_ssl_backends(aws, args)
     raise SystemExit(f"unknown scenario {s!r}")
 
 
 SCENARIOS = ["backend-slow", "cold-start", "throttled", "gateway-overhead", "healthy", "no-metrics", "http-api", "bench-50",
-             "cold-start-logs"]
+             "cold-start-logs", "ssl-backends"]
 SCENARIOS += seed_throttles.SCENARIOS
 SCENARIOS += seed_trace.SCENARIOS
 
@@ -907,6 +944,10 @@ def main(argv=None):
                     help="throttle-many: no reserved concurrency on the fleet (the usual account)")
     ap.add_argument("--account-limit", type=int, default=1000,
                     help="throttle-*: the account concurrency limit the data is shaped for (set cwproxy to it)")
+    ap.add_argument("--tls-backend", action="append", default=[], metavar="URL",
+                    help="ssl-backends: an HTTPS backend without tlsConfig (repeatable)")
+    ap.add_argument("--skip-tls-backend", action="append", default=[], metavar="URL",
+                    help="ssl-backends: an HTTPS backend with insecureSkipVerification (repeatable)")
     args = ap.parse_args(argv)
     if not args.endpoint:
         ap.error("--endpoint is required (or set GWDOCTOR_TEST_ENDPOINT)")
