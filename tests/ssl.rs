@@ -771,7 +771,7 @@ fn api_mode_honours_insecure_skip_verification_per_integration() {
         serve_chain(&chain, &p.key)
     };
     let (strict_port, private_port) = (port_of(&strict), port_of(&private));
-    let region = "eu-south-1";
+    let region = "ca-west-1";
     let strict_url = format!("https://localhost:{strict_port}/v1");
     let private_url = format!("https://localhost:{private_port}/v1");
     let seeded = crate::live::seed_json_with(
