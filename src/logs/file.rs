@@ -36,8 +36,25 @@ const MIN_PER_THREAD: u64 = 32 << 20;
 /// How far back a continuation line may look for the line that starts its event.
 const MAX_EVENT: usize = 256 << 10;
 
-/// The lines that can change a digest (see [`super::digest::may_matter`]).
-const KEYWORDS: &str = r"REPORT|INIT_START|RESTORE_START|Runtime exited|Process exited|OutOfMemory|platform\.(?:report|initStart|initReport|restoreStart|restoreReport)";
+/// Each read buffer is searched in slices of about this size (cut at event boundaries), so
+/// that the line count and the keyword and log-match searches all find the slice in cache.
+const SLICE: usize = 256 << 10;
+
+/// The lines that can change a digest (see [`super::digest::may_matter`]), searched
+/// leftmost-first in this order.
+const KEYWORDS: [&str; 11] = [
+    "REPORT",
+    "INIT_START",
+    "RESTORE_START",
+    "Runtime exited",
+    "Process exited",
+    "OutOfMemory",
+    "platform.report",
+    "platform.initStart",
+    "platform.initReport",
+    "platform.restoreStart",
+    "platform.restoreReport",
+];
 
 /// How to read the files.
 #[derive(Debug, Clone, Default)]
@@ -309,7 +326,7 @@ pub fn function_of_group(group: &str) -> Option<&str> {
 }
 
 struct Scanner<'m> {
-    keywords: regex::bytes::Regex,
+    keywords: aho_corasick::packed::Searcher,
     matchers: &'m [LogMatcher],
     function: String,
 }
@@ -317,7 +334,8 @@ struct Scanner<'m> {
 impl<'m> Scanner<'m> {
     fn new(matchers: &'m [LogMatcher], function: &str) -> anyhow::Result<Scanner<'m>> {
         Ok(Scanner {
-            keywords: regex::bytes::Regex::new(KEYWORDS)?,
+            keywords: aho_corasick::packed::Searcher::new(KEYWORDS)
+                .context("cannot build the keyword searcher")?,
             matchers,
             function: function.to_string(),
         })
@@ -369,7 +387,13 @@ impl<'m> Scanner<'m> {
                     None => filled,
                 }
             };
-            self.scan(&buf[..cut], format, &mut digest);
+            // Slices of whole events: cut only before a line that starts an event.
+            let mut done = 0;
+            while done < cut {
+                let end = slice_end(&buf[done..cut], format).map_or(cut, |e| done + e);
+                self.scan(&buf[done..end], format, &mut digest);
+                done = end;
+            }
             digest.bytes += cut as u64;
             progress.add_bytes(cut as u64);
             buf.copy_within(cut..filled, 0);
@@ -385,7 +409,10 @@ impl<'m> Scanner<'m> {
         digest.lines += lines;
         // Platform lines.
         let mut pos = 0;
-        while let Some(m) = self.keywords.find_at(chunk, pos) {
+        while let Some(m) = self
+            .keywords
+            .find_in(chunk, aho_corasick::Span::from(pos..chunk.len()))
+        {
             let (s, e) = event_bounds(chunk, m.start(), format);
             if let Some(ev) = decode(&chunk[s..e], format) {
                 if digest.admit(ev.at) {
@@ -500,6 +527,25 @@ fn cut_point(buf: &[u8], format: Format) -> Option<usize> {
         end = nl;
     }
     Some(last_nl + 1)
+}
+
+/// Where to end a slice of `chunk` of about [`SLICE`] bytes: the start of the first line at or
+/// after that size that starts an event (for text, a line with a time, which no event extends
+/// over). None: `chunk` is small, or no such line is near; search it whole.
+fn slice_end(chunk: &[u8], format: Format) -> Option<usize> {
+    let from = SLICE.checked_sub(1)?;
+    let near = chunk.get(from..)?;
+    let near = &near[..near.len().min(MAX_EVENT)];
+    for nl in memchr::memchr_iter(b'\n', near) {
+        let start = from + nl + 1;
+        if start >= chunk.len() {
+            return None;
+        }
+        if format != Format::Text || parse_iso(&chunk[start..]).is_some() {
+            return Some(start);
+        }
+    }
+    None
 }
 
 fn line_at(chunk: &[u8], pos: usize) -> (usize, usize) {
@@ -921,6 +967,46 @@ XRAY TraceId: 1-5e34a614-10bdxmplf1fb44f07bc535a1\tSegmentId: 07f5xmpl2d1f6f85\t
         assert_eq!(a.init.quantile(0.99), b.init.quantile(0.99));
         assert_eq!(a.matches, b.matches);
         assert_eq!(one.lines, three.lines);
+    }
+
+    #[test]
+    fn slices_give_the_same_digest_as_one_search() {
+        // Events with continuation lines (XRAY halves, pretty-printed JSON, untimed lines)
+        // over many slices: searching slice by slice must equal searching the whole buffer.
+        let mut text = String::new();
+        let mut i = 0u64;
+        while text.len() < SLICE * 5 + 777 {
+            let ts = format!(
+                "2026-11-21T09:{:02}:{:02}.000000+00:00",
+                (i / 60) % 60,
+                i % 60
+            );
+            let s = "2026/11/21/[$LATEST]0a1b2c3d4e5f";
+            text.push_str(&format!("{ts} {s} REPORT RequestId: 8f507cfc-1a2b-4697-b07a-{i:012}\tDuration: {}.5 ms\tBilled Duration: 16 ms\tMemory Size: 128 MB\tMax Memory Used: {} MB\tInit Duration: {}.25 ms\t\n", i % 90, 100 + i % 29, i % 700));
+            if i.is_multiple_of(3) {
+                text.push_str("XRAY TraceId: 1-5e34a614-10bdxmplf1fb44f07bc535a1\tSegmentId: 07f5xmpl2d1f6f85\tSampled: true\n");
+            }
+            if i.is_multiple_of(7) {
+                text.push_str(&format!("{ts} {s} \n{{\n    \"time\": \"2026-11-21T09:00:05.000Z\",\n    \"type\": \"platform.report\",\n    \"record\": {{\"requestId\": \"r{i}\", \"metrics\": {{\"durationMs\": 10.0, \"initDurationMs\": 9.5}}}}\n}}\n"));
+            }
+            if i.is_multiple_of(11) {
+                text.push_str(&format!("{ts} {s} RequestId: 7c9567b5-107b-4a6c-8798-{i:012} Error: Runtime exited with error: signal: killed\nRuntime.ExitError\n"));
+                text.push_str(&format!(
+                    "{ts} {s} {ts} 7c9567b5 Task timed out after 3.00 seconds\n"
+                ));
+            }
+            i += 1;
+        }
+        let m = matchers();
+        let scanner = Scanner::new(&m, "fn").unwrap();
+        let sliced = scanner
+            .read_stream(text.as_bytes(), Format::Text, None, &Progress::default())
+            .unwrap();
+        let mut whole = LogDigest::new("file", None);
+        scanner.scan(text.as_bytes(), Format::Text, &mut whole);
+        whole.bytes = text.len() as u64;
+        assert!(whole.functions[0].invocations > 1000);
+        assert_eq!(sliced, whole);
     }
 
     #[test]
