@@ -12,7 +12,7 @@
 //! - **A JSON document**: the output of `aws logs filter-log-events` (`{"events": [...]}`) or a
 //!   JSON array of events, read element by element.
 //!
-//! Speed comes from not looking at most lines: each buffer (8 MiB) is searched once for the
+//! Speed comes from not looking at most lines: each buffer (512 KiB) is searched once for the
 //! few keywords that can change the digest (`REPORT`, `INIT_START`, …) and for each log-match
 //! check's pattern; only those lines are parsed. Large files are split between threads at
 //! event boundaries and the digests merged.
@@ -29,10 +29,21 @@ use serde::Deserialize;
 use super::digest::{LogDigest, LogMatcher, Sample};
 use crate::progress::Progress;
 
-/// Read buffer per thread.
-const BUF: usize = 8 << 20;
-/// Files smaller than this per thread are read by one thread.
+/// Read buffer per thread. Small enough to stay in a core's L2 cache between the `read` that
+/// fills it and the searches over it: with 8 MiB buffers the searches ran from L3 and the
+/// whole scan took ~20% longer (bench/cold-starts.sh).
+const BUF: usize = 512 << 10;
+/// Files smaller than twice this are read by one thread.
+#[cfg(not(test))]
 const MIN_PER_THREAD: u64 = 32 << 20;
+/// What a thread takes from a large file at a time.
+#[cfg(not(test))]
+const CHUNK: u64 = 32 << 20;
+// Unit tests split files of a few MB the same way.
+#[cfg(test)]
+const MIN_PER_THREAD: u64 = 2 << 20;
+#[cfg(test)]
+const CHUNK: u64 = 2 << 20;
 /// How far back a continuation line may look for the line that starts its event.
 const MAX_EVENT: usize = 256 << 10;
 
@@ -150,35 +161,47 @@ fn read_one(
     file.seek(SeekFrom::Start(0))?;
     let size = meta.len();
     let threads = opts.threads.max(1);
-    let parts = if format == Format::Text || format == Format::JsonLines {
-        ((size / MIN_PER_THREAD) as usize).clamp(1, threads)
-    } else {
-        1
-    };
-    if parts == 1 {
+    let splittable = format == Format::Text || format == Format::JsonLines;
+    if !splittable || threads == 1 || size < 2 * MIN_PER_THREAD {
         return scanner.read_stream(file, format, opts.window, progress);
     }
-    // Split at event boundaries; each thread reads its own range.
+    // Chunks of about CHUNK bytes cut at event boundaries, handed out one at a time: a thread
+    // that loses its CPU for a while (a busy laptop, a VM's stolen time) takes fewer chunks
+    // instead of holding up the end.
+    let chunks = (size / CHUNK).max(threads as u64);
     let mut bounds = vec![0u64];
-    for i in 1..parts {
-        let nominal = size / parts as u64 * i as u64;
-        let b = next_boundary(path, nominal, format)?;
+    for i in 1..chunks {
+        let b = next_boundary(path, size / chunks * i, format)?;
         if b > *bounds.last().unwrap_or(&0) && b < size {
             bounds.push(b);
         }
     }
     bounds.push(size);
-    let results: Vec<anyhow::Result<LogDigest>> = std::thread::scope(|s| {
-        let handles: Vec<_> = bounds
-            .windows(2)
-            .map(|w| {
-                let (from, to) = (w[0], w[1]);
-                let scanner = &scanner;
-                let progress = progress.clone();
-                s.spawn(move || -> anyhow::Result<LogDigest> {
+    let ranges: Vec<(u64, u64)> = bounds.windows(2).map(|w| (w[0], w[1])).collect();
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let results: Vec<anyhow::Result<Vec<(usize, LogDigest)>>> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..threads.min(ranges.len()))
+            .map(|_| {
+                let (scanner, ranges, next) = (&scanner, &ranges, &next);
+                s.spawn(move || -> anyhow::Result<Vec<(usize, LogDigest)>> {
                     let mut f = File::open(path)?;
-                    f.seek(SeekFrom::Start(from))?;
-                    scanner.read_stream(f.take(to - from), format, opts.window, &progress)
+                    let mut buf = Vec::new();
+                    let mut done = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let Some(&(from, to)) = ranges.get(i) else {
+                            return Ok(done);
+                        };
+                        f.seek(SeekFrom::Start(from))?;
+                        let d = scanner.read_into(
+                            (&mut f).take(to - from),
+                            format,
+                            opts.window,
+                            progress,
+                            &mut buf,
+                        )?;
+                        done.push((i, d));
+                    }
                 })
             })
             .collect();
@@ -190,9 +213,15 @@ fn read_one(
             })
             .collect()
     });
-    let mut out = LogDigest::new("file", opts.window);
+    // Merged in file order, so the result does not depend on which thread read what.
+    let mut parts = Vec::with_capacity(ranges.len());
     for r in results {
-        out.merge(r?);
+        parts.extend(r?);
+    }
+    parts.sort_by_key(|(i, _)| *i);
+    let mut out = LogDigest::new("file", opts.window);
+    for (_, d) in parts {
+        out.merge(d);
     }
     Ok(out)
 }
@@ -348,13 +377,27 @@ impl<'m> Scanner<'m> {
         window: Option<(i64, i64)>,
         progress: &Progress,
     ) -> anyhow::Result<LogDigest> {
+        self.read_into(reader, format, window, progress, &mut Vec::new())
+    }
+
+    /// [`Self::read_stream`] with a buffer the caller keeps between chunks.
+    fn read_into(
+        &self,
+        reader: impl Read,
+        format: Format,
+        window: Option<(i64, i64)>,
+        progress: &Progress,
+        buf: &mut Vec<u8>,
+    ) -> anyhow::Result<LogDigest> {
         let mut digest = LogDigest::new("file", window);
         if format == Format::JsonDocument {
             self.read_document(reader, &mut digest, progress)?;
             return Ok(digest);
         }
         let mut reader = reader;
-        let mut buf = vec![0u8; BUF];
+        if buf.len() < BUF {
+            buf.resize(BUF, 0);
+        }
         let mut filled = 0usize;
         let mut eof = false;
         while !eof || filled > 0 {
@@ -940,7 +983,8 @@ XRAY TraceId: 1-5e34a614-10bdxmplf1fb44f07bc535a1\tSegmentId: 07f5xmpl2d1f6f85\t
         let dir = tempfile::tempdir().unwrap();
         let mut text = String::new();
         let mut i = 0u64;
-        while text.len() < (MIN_PER_THREAD as usize) * 2 + 12345 {
+        // Three chunks: with two threads one of them takes a second chunk from the queue.
+        while text.len() < (CHUNK as usize) * 3 + 12345 {
             let t = T + (i as i64) * 250;
             let ts = chrono::DateTime::from_timestamp_millis(t)
                 .unwrap()
@@ -958,15 +1002,18 @@ XRAY TraceId: 1-5e34a614-10bdxmplf1fb44f07bc535a1\tSegmentId: 07f5xmpl2d1f6f85\t
         }
         let p = write(dir.path(), "big-fn.log", &text);
         let one = read(std::slice::from_ref(&p), 1);
-        let three = read(&[p], 3);
-        let (a, b) = (&one.functions[0], &three.functions[0]);
-        assert_eq!(a.invocations, i);
-        assert_eq!(a.invocations, b.invocations);
-        assert_eq!(a.cold_starts, b.cold_starts);
-        assert_eq!(a.minutes, b.minutes);
-        assert_eq!(a.init.quantile(0.99), b.init.quantile(0.99));
-        assert_eq!(a.matches, b.matches);
-        assert_eq!(one.lines, three.lines);
+        assert_eq!(one.functions[0].invocations, i);
+        for threads in [2, 3] {
+            let many = read(std::slice::from_ref(&p), threads);
+            let (a, b) = (&one.functions[0], &many.functions[0]);
+            assert_eq!(a.invocations, b.invocations);
+            assert_eq!(a.cold_starts, b.cold_starts);
+            assert_eq!(a.minutes, b.minutes);
+            assert_eq!(a.init.quantile(0.99), b.init.quantile(0.99));
+            assert_eq!(a.matches, b.matches);
+            assert_eq!(one.lines, many.lines);
+            assert_eq!(one.bytes, many.bytes);
+        }
     }
 
     #[test]

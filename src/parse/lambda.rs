@@ -478,26 +478,39 @@ fn strip_truncation_marker(message: &str) -> &str {
 // Text platform lines
 // ---------------------------------------------------------------------------------------------
 
-/// A key as its words, e.g. `["Max", "Memory", "Used:"]`; matching word-wise makes the key
-/// immune to TAB-vs-space differences. Keys must start with an ASCII upper-case letter:
-/// [`scan_fields`] skips other words without comparing.
-type Key = &'static [&'static str];
+/// A key as its words separated by single spaces, e.g. `Max Memory Used:`; keys are matched
+/// word-wise, which makes them immune to TAB-vs-space differences. Keys start with an ASCII
+/// upper-case letter ([`scan_words`] skips other words without comparing) and end with their
+/// only `:` (what lets [`scan_tab_fields`] find a field's key from its first colon).
+type Key = &'static str;
 
 const REPORT_KEYS: [Key; 13] = [
-    &["RequestId:"],
-    &["Duration:"],
-    &["Billed", "Duration:"],
-    &["Memory", "Size:"],
-    &["Max", "Memory", "Used:"],
-    &["Init", "Duration:"],
-    &["Restore", "Duration:"],
-    &["Billed", "Restore", "Duration:"],
-    &["XRAY", "TraceId:"],
-    &["SegmentId:"],
-    &["Sampled:"],
-    &["Status:"],
-    &["Error", "Type:"],
+    "RequestId:",
+    "Duration:",
+    "Billed Duration:",
+    "Memory Size:",
+    "Max Memory Used:",
+    "Init Duration:",
+    "Restore Duration:",
+    "Billed Restore Duration:",
+    "XRAY TraceId:",
+    "SegmentId:",
+    "Sampled:",
+    "Status:",
+    "Error Type:",
 ];
+
+const START_KEYS: [Key; 2] = ["RequestId:", "Version:"];
+const END_KEYS: [Key; 1] = ["RequestId:"];
+const INIT_START_KEYS: [Key; 2] = ["Runtime Version:", "Runtime Version ARN:"];
+const INIT_REPORT_KEYS: [Key; 5] = [
+    "Init Duration:",
+    "Restore Duration:",
+    "Phase:",
+    "Status:",
+    "Error Type:",
+];
+const EXTENSION_KEYS: [Key; 5] = ["Name:", "State:", "Events:", "Types:", "Error Type:"];
 
 fn parse_report_text<'a>(line: &'a str, mut rest: &'a str) -> Option<Report<'a>> {
     let mut f = scan_fields(line, &REPORT_KEYS);
@@ -552,7 +565,7 @@ fn parse_report_text<'a>(line: &'a str, mut rest: &'a str) -> Option<Report<'a>>
 }
 
 fn parse_start(body: &str) -> Option<LambdaLine<'_>> {
-    let [rid, version] = scan_fields(body, &[&["RequestId:"], &["Version:"]]);
+    let [rid, version] = scan_fields(body, &START_KEYS);
     let request_id = rid
         .and_then(first_word)
         .filter(|id| !maybe_cut_id(body, id))?;
@@ -565,7 +578,7 @@ fn parse_start(body: &str) -> Option<LambdaLine<'_>> {
 }
 
 fn parse_end(body: &str) -> Option<LambdaLine<'_>> {
-    let [rid] = scan_fields(body, &[&["RequestId:"]]);
+    let [rid] = scan_fields(body, &END_KEYS);
     let request_id = rid
         .and_then(first_word)
         .filter(|id| !maybe_cut_id(body, id))?;
@@ -575,10 +588,7 @@ fn parse_end(body: &str) -> Option<LambdaLine<'_>> {
 }
 
 fn parse_init_start(body: &str, kind: InitKind) -> LambdaLine<'_> {
-    let [version, arn] = scan_fields(
-        body,
-        &[&["Runtime", "Version:"], &["Runtime", "Version", "ARN:"]],
-    );
+    let [version, arn] = scan_fields(body, &INIT_START_KEYS);
     LambdaLine::InitStart {
         kind,
         runtime_version: version.and_then(first_word).map(Cow::Borrowed),
@@ -594,16 +604,7 @@ fn parse_init_start(body: &str, kind: InitKind) -> LambdaLine<'_> {
 }
 
 fn parse_init_report(body: &str, kind: InitKind) -> LambdaLine<'_> {
-    let [init, restore, phase, status, err] = scan_fields(
-        body,
-        &[
-            &["Init", "Duration:"],
-            &["Restore", "Duration:"],
-            &["Phase:"],
-            &["Status:"],
-            &["Error", "Type:"],
-        ],
-    );
+    let [init, restore, phase, status, err] = scan_fields(body, &INIT_REPORT_KEYS);
     let init_ms = init.or(restore).and_then(|v| num_with_unit(v, "ms"));
     LambdaLine::InitReport {
         kind,
@@ -615,16 +616,7 @@ fn parse_init_report(body: &str, kind: InitKind) -> LambdaLine<'_> {
 }
 
 fn parse_extension(body: &str, kind: ExtensionKind) -> Option<LambdaLine<'_>> {
-    let [name, state, events, types, err] = scan_fields(
-        body,
-        &[
-            &["Name:"],
-            &["State:"],
-            &["Events:"],
-            &["Types:"],
-            &["Error", "Type:"],
-        ],
-    );
+    let [name, state, events, types, err] = scan_fields(body, &EXTENSION_KEYS);
     // `Name:` is required so that an app line starting with "LOGS" is not mistaken for one.
     let name = name?;
     let events = events.or(types).and_then(|v| {
@@ -867,7 +859,11 @@ fn oom_error_type(error_type: &str) -> Option<&'static str> {
 // ---------------------------------------------------------------------------------------------
 
 fn split_line(s: &str) -> (&str, &str) {
-    s.split_once('\n').unwrap_or((s, ""))
+    match memchr::memchr(b'\n', s.as_bytes()) {
+        // `\n` is ASCII: both sides are char boundaries.
+        Some(i) => (s.get(..i).unwrap_or(s), s.get(i + 1..).unwrap_or("")),
+        None => (s, ""),
+    }
 }
 
 /// `line` starts with `keyword` as a whole word → the text after it.
@@ -886,7 +882,21 @@ fn is_strict_prefix(part: &str, whole: &str) -> bool {
 }
 
 fn first_word(s: &str) -> Option<&str> {
-    s.split_ascii_whitespace().next()
+    split_word(s).map(|(w, _)| w)
+}
+
+/// The first whitespace-separated word and the text after it (a byte loop: this runs several
+/// times per REPORT line).
+fn split_word(s: &str) -> Option<(&str, &str)> {
+    let b = s.as_bytes();
+    let start = b.iter().position(|c| !c.is_ascii_whitespace())?;
+    let end = b
+        .iter()
+        .skip(start)
+        .position(u8::is_ascii_whitespace)
+        .map_or(b.len(), |e| start + e);
+    // ASCII whitespace bounds: char boundaries.
+    Some((s.get(start..end)?, s.get(end..)?))
 }
 
 /// Whitespace-separated words with their byte offsets. Whitespace is ASCII, so every offset is
@@ -922,6 +932,88 @@ impl<'a> Iterator for Words<'a> {
 /// (or the end). The longest key wins at each word, so `Billed Duration:` is not read as
 /// `Duration:`. The first occurrence of a key is kept.
 fn scan_fields<'a, const N: usize>(line: &'a str, keys: &[Key; N]) -> [Option<&'a str>; N] {
+    // Lambda writes its platform lines as TAB-separated `Key: value` fields; reading them
+    // field by field is several times faster than word by word, and `cold-starts --log-file`
+    // parses a million REPORT lines per GB. Anything else takes the general path.
+    scan_tab_fields(line, keys).unwrap_or_else(|| scan_words(line, keys))
+}
+
+/// [`scan_fields`] for the layout Lambda writes, or None when `line` is not in it: every
+/// non-blank TAB-separated field starts with a key (its words single-space separated, so the
+/// field's first `:` ends it) followed by whitespace, and no word of its value is the first
+/// word of a key, so no key can hide in a value. On such lines the result equals
+/// [`scan_words`]'s (a property test compares them).
+fn scan_tab_fields<'a, const N: usize>(
+    line: &'a str,
+    keys: &[Key; N],
+) -> Option<[Option<&'a str>; N]> {
+    let mut out = [None; N];
+    let mut from = 0;
+    // Fields come in the keys' order: look for the next key first.
+    let mut hint = 0;
+    let ends = memchr::memchr_iter(b'\t', line.as_bytes()).chain(std::iter::once(line.len()));
+    for to in ends {
+        // TAB and `:` are ASCII: every cut below is at a char boundary.
+        let field = line.get(from..to)?.trim_ascii();
+        from = to + 1;
+        if field.is_empty() {
+            continue;
+        }
+        let colon = memchr::memchr(b':', field.as_bytes())?;
+        let (key, value) = field.split_at(colon + 1);
+        let k = match keys.get(hint) {
+            Some(h) if same_text(h, key) => hint,
+            _ => keys.iter().position(|k| same_text(k, key))?,
+        };
+        hint = k + 1;
+        // The key's last word ends at the colon: whitespace or nothing follows.
+        if value
+            .as_bytes()
+            .first()
+            .is_some_and(|c| !c.is_ascii_whitespace())
+        {
+            return None;
+        }
+        let value = value.trim_ascii();
+        // A value word that starts a key would end the value there (units like `MB` do not).
+        // Only words starting upper-case can; they are rare, so look at those alone.
+        let mut after_space = true;
+        for (i, c) in value.bytes().enumerate() {
+            let word_start = after_space;
+            after_space = c.is_ascii_whitespace();
+            if word_start && c.is_ascii_uppercase() {
+                let word = first_word(value.get(i..)?)?;
+                if keys.iter().any(|key| starts_with_word(key, word)) {
+                    return None;
+                }
+            }
+        }
+        if let Some(slot) = out.get_mut(k) {
+            slot.get_or_insert(value);
+        }
+    }
+    Some(out)
+}
+
+fn first_key_word(key: Key) -> &'static str {
+    key.split(' ').next().unwrap_or(key)
+}
+
+/// `key`'s first word is `word`.
+fn starts_with_word(key: Key, word: &str) -> bool {
+    key.as_bytes().first() == word.as_bytes().first()
+        && key.starts_with(word)
+        && matches!(key.as_bytes().get(word.len()), None | Some(b' '))
+}
+
+/// `a == b`, with the length and first byte compared inline: most keys differ in one of them,
+/// and a call to `memcmp` per key costs more than the parse of a field.
+fn same_text(a: &str, b: &str) -> bool {
+    a.len() == b.len() && a.as_bytes().first() == b.as_bytes().first() && a == b
+}
+
+/// [`scan_fields`] word by word: any whitespace between and inside keys.
+fn scan_words<'a, const N: usize>(line: &'a str, keys: &[Key; N]) -> [Option<&'a str>; N] {
     let mut out = [None; N];
     let mut open: Option<(usize, usize)> = None; // (key index, value start)
     let mut words = Words { s: line, pos: 0 };
@@ -939,16 +1031,17 @@ fn scan_fields<'a, const N: usize>(line: &'a str, keys: &[Key; N]) -> [Option<&'
         }
         let mut best: Option<(usize, usize, Words<'a>)> = None;
         for (k, key) in keys.iter().enumerate() {
-            if key.first() != Some(&word) || best.as_ref().is_some_and(|b| b.1 >= key.len()) {
+            let len = key.split(' ').count();
+            if first_key_word(key) != word || best.as_ref().is_some_and(|b| b.1 >= len) {
                 continue;
             }
             let mut it = words.clone();
             if key
-                .iter()
+                .split(' ')
                 .skip(1)
-                .all(|kw| it.next().is_some_and(|(_, w)| w == *kw))
+                .all(|kw| it.next().is_some_and(|(_, w)| w == kw))
             {
-                best = Some((k, key.len(), it));
+                best = Some((k, len, it));
             }
         }
         if let Some((k, _, after_key)) = best {
@@ -990,15 +1083,25 @@ fn to_u32(v: u64) -> Option<u32> {
 
 /// `<number> <unit>`: a value whose unit is missing or cut is unreadable.
 fn num_with_unit(value: &str, unit: &str) -> Option<f64> {
-    let mut words = value.split_ascii_whitespace();
-    let n = words.next()?;
-    (words.next()? == unit).then(|| parse_f64(n)).flatten()
+    let (n, unit_ok) = number_and_unit(value, unit)?;
+    unit_ok.then(|| parse_f64(n)).flatten()
 }
 
 fn int_with_unit(value: &str, unit: &str) -> Option<u64> {
-    let mut words = value.split_ascii_whitespace();
-    let n = words.next()?;
-    (words.next()? == unit).then(|| parse_u64(n)).flatten()
+    let (n, unit_ok) = number_and_unit(value, unit)?;
+    unit_ok.then(|| parse_u64(n)).flatten()
+}
+
+/// The first word of `value` and whether its second word is `unit`.
+fn number_and_unit<'a>(value: &'a str, unit: &str) -> Option<(&'a str, bool)> {
+    // The usual case, `128 MB` exactly, without walking the words.
+    if let Some(n) = value.strip_suffix(unit).and_then(|v| v.strip_suffix(' ')) {
+        if !n.is_empty() && !n.bytes().any(|c| c.is_ascii_whitespace()) {
+            return Some((n, true));
+        }
+    }
+    let (n, rest) = split_word(value)?;
+    Some((n, first_word(rest)? == unit))
 }
 
 /// The id ends the line (nothing, not even a separator, follows it) and is a strict prefix of
@@ -2977,6 +3080,158 @@ mod tests {
         }
     }
 
+    // ---- the TAB-field fast path of scan_fields ---------------------------------------------
+
+    const KEY_SETS: [&[Key]; 6] = [
+        &REPORT_KEYS,
+        &START_KEYS,
+        &END_KEYS,
+        &INIT_START_KEYS,
+        &INIT_REPORT_KEYS,
+        &EXTENSION_KEYS,
+    ];
+
+    /// Both scanners over one key set (scan_fields is generic over the array length).
+    fn both(line: &str, set: usize) -> (Option<Vec<Option<&str>>>, Vec<Option<&str>>) {
+        fn run<'a, const N: usize>(
+            line: &'a str,
+            keys: &[Key; N],
+        ) -> (Option<Vec<Option<&'a str>>>, Vec<Option<&'a str>>) {
+            (
+                scan_tab_fields(line, keys).map(Vec::from),
+                scan_words(line, keys).to_vec(),
+            )
+        }
+        match set {
+            0 => run(line, &REPORT_KEYS),
+            1 => run(line, &START_KEYS),
+            2 => run(line, &END_KEYS),
+            3 => run(line, &INIT_START_KEYS),
+            4 => run(line, &INIT_REPORT_KEYS),
+            _ => run(line, &EXTENSION_KEYS),
+        }
+    }
+
+    #[test]
+    fn keys_have_the_shape_the_scanners_rely_on() {
+        for key in KEY_SETS.iter().flat_map(|s| s.iter()) {
+            assert!(key.starts_with(|c: char| c.is_ascii_uppercase()), "{key}");
+            assert_eq!(
+                key.find(':'),
+                Some(key.len() - 1),
+                "{key}: one `:`, at the end"
+            );
+            assert!(!key.contains("  ") && !key.contains(['\t', '\n']), "{key}");
+        }
+    }
+
+    #[test]
+    fn fast_path_reads_the_lines_lambda_writes() {
+        // The fast path must engage on real lines (else it only costs time) and agree.
+        for (line, set) in [
+            (R_RAW_2019, 0),
+            (R_GO, 0),
+            (R_SNAPSTART, 0),
+            (R_NODE_100MS, 0),
+            (INIT_START_PY, 3),
+            (INIT_REPORT_TIMEOUT, 4),
+        ] {
+            let first = line.split('\n').next().unwrap();
+            let body = first.split_once(' ').map_or(first, |(_, b)| b);
+            let (fast, slow) = both(body, set);
+            assert_eq!(fast.as_ref(), Some(&slow), "{body:?}");
+            assert!(slow.iter().flatten().count() >= 2, "{body:?} -> {slow:?}");
+        }
+    }
+
+    #[test]
+    fn fast_path_declines_other_layouts() {
+        for body in [
+            " RequestId: abc Duration: 1.0 ms Billed Duration: 2 ms", // spaces, not TABs
+            " RequestId: abc\tDuration:1.0 ms",                       // no space after the key
+            " RequestId: abc\tBilled  Duration: 2 ms",                // two spaces inside a key
+            " Note: x\tRequestId: abc",                               // text before the first key
+            " RequestId: abc\tStatus: Error Type",                    // a key inside a value
+        ] {
+            assert_eq!(scan_tab_fields(body, &REPORT_KEYS), None, "{body:?}");
+        }
+    }
+
+    /// Lines of `Key: value` fields, mostly in Lambda's layout and sometimes not: keys of every
+    /// set (and near-keys), values with units, key words and junk, TABs and other separators.
+    fn field_text(set: usize) -> impl Strategy<Value = String> {
+        let key = prop_oneof![
+            8 => any::<prop::sample::Index>().prop_map(move |i| {
+                KEY_SETS[set][i.index(KEY_SETS[set].len())].to_string()
+            }),
+            1 => (0..KEY_SETS.len(), any::<prop::sample::Index>()).prop_map(|(set, i)| {
+                KEY_SETS[set][i.index(KEY_SETS[set].len())].to_string()
+            }),
+            1 => Just("Billed  Duration:".to_string()),
+            1 => Just("Duration:1".to_string()),
+            1 => Just("Runtime Version".to_string()),
+            1 => "[A-Za-z:]{0,5}",
+        ];
+        let word = prop_oneof![
+            4 => "[a-f0-9.\\-]{1,8}",
+            2 => Just("ms".to_string()),
+            2 => Just("MB".to_string()),
+            1 => Just("Duration:".to_string()),
+            1 => Just("Billed".to_string()),
+            1 => Just("Runtime".to_string()),
+            1 => Just("Status:".to_string()),
+            1 => Just("XRAY".to_string()),
+            1 => "[A-Z][a-z]{0,3}:?",
+        ];
+        let value = proptest::collection::vec(word, 0..3).prop_map(|w| w.join(" "));
+        let sep = prop_oneof![
+            6 => Just("\t"),
+            1 => Just(" "),
+            1 => Just(" \t"),
+            1 => Just("\t\t"),
+            1 => Just("\t \r"),
+        ];
+        proptest::collection::vec((key, value, sep), 0..8).prop_map(|fields| {
+            fields
+                .into_iter()
+                .map(|(k, v, s)| format!("{k} {v}{s}"))
+                .collect::<String>()
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 4000, ..ProptestConfig::default() })]
+
+        #[test]
+        fn fast_path_agrees_with_the_word_scanner(
+            (set, line) in (0..KEY_SETS.len()).prop_flat_map(|set| (Just(set), field_text(set)))
+        ) {
+            let (fast, slow) = both(&line, set);
+            if let Some(fast) = fast {
+                prop_assert_eq!(fast, slow);
+            }
+        }
+
+        #[test]
+        fn number_and_unit_agrees_with_the_word_split(v in "[0-9.a-zMB \t-]{0,12}") {
+            let reference = split_word(&v).and_then(|(n, rest)| Some((n, first_word(rest)? == "MB")));
+            prop_assert_eq!(number_and_unit(&v, "MB"), reference);
+        }
+
+        #[test]
+        fn fast_path_agrees_on_mutated_examples(
+            idx in 0..EXAMPLES.len(),
+            ops in proptest::collection::vec((any::<usize>(), any::<u8>(), interesting_char()), 0..6),
+            set in 0..KEY_SETS.len(),
+        ) {
+            let line = mutate(EXAMPLES[idx], &ops);
+            let (fast, slow) = both(&line, set);
+            if let Some(fast) = fast {
+                prop_assert_eq!(fast, slow);
+            }
+        }
+    }
+
     // ---- throughput (informational; run with `cargo test --release -- --ignored --nocapture`) --
 
     #[test]
@@ -2992,26 +3247,31 @@ mod tests {
             })
             .collect();
         let bytes: usize = lines.iter().map(String::len).sum();
-        let start = std::time::Instant::now();
+        // Best of several passes over the same lines: a shared machine's noise only adds time.
+        let mut best = f64::INFINITY;
         let mut total = 0.0;
-        let mut n = 0usize;
-        for l in &lines {
-            if looks_like_report(l) {
-                if let LambdaLine::Report(r) = parse_event(std::hint::black_box(l)) {
-                    total += r.duration_ms;
-                    n += 1;
+        for _ in 0..7 {
+            let start = std::time::Instant::now();
+            let mut n = 0usize;
+            for l in &lines {
+                if looks_like_report(l) {
+                    if let LambdaLine::Report(r) = parse_event(std::hint::black_box(l)) {
+                        total += r.duration_ms;
+                        n += 1;
+                    }
                 }
             }
+            best = best.min(start.elapsed().as_secs_f64());
+            assert_eq!(n, lines.len());
         }
-        let secs = start.elapsed().as_secs_f64();
-        assert_eq!(n, lines.len());
+        let n = lines.len();
         println!(
-            "text REPORT: {} lines, {:.1} MB in {:.3} s = {:.0} MB/s, {:.0} ns/line (checksum {total})",
+            "text REPORT: {} lines, {:.1} MB, best of 7 passes {:.3} s = {:.0} MB/s, {:.0} ns/line (checksum {total})",
             n,
             bytes as f64 / 1e6,
-            secs,
-            bytes as f64 / 1e6 / secs,
-            secs * 1e9 / n as f64
+            best,
+            bytes as f64 / 1e6 / best,
+            best * 1e9 / n as f64
         );
 
         let json: Vec<String> = (0..200_000u32)
