@@ -977,15 +977,14 @@ fn scan_tab_fields<'a, const N: usize>(
         let value = value.trim_ascii();
         // A value word that starts a key would end the value there (units like `MB` do not).
         // Only words starting upper-case can; they are rare, so look at those alone.
-        let mut after_space = true;
-        for (i, c) in value.bytes().enumerate() {
-            let word_start = after_space;
-            after_space = c.is_ascii_whitespace();
-            if word_start && c.is_ascii_uppercase() {
-                let word = first_word(value.get(i..)?)?;
-                if keys.iter().any(|key| starts_with_word(key, word)) {
-                    return None;
-                }
+        // (A fold without early exit: the compiler vectorises it.)
+        if value.bytes().fold(false, |up, c| up | c.is_ascii_uppercase()) {
+            let hidden = value.split_ascii_whitespace().any(|w| {
+                w.as_bytes().first().is_some_and(u8::is_ascii_uppercase)
+                    && keys.iter().any(|key| starts_with_word(key, w))
+            });
+            if hidden {
+                return None;
             }
         }
         if let Some(slot) = out.get_mut(k) {
