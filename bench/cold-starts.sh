@@ -2,25 +2,26 @@
 # Benchmark (not a test): `gwdoctor cold-starts --log-file` against `grep -c 'Init Duration'`
 # on the same generated Lambda log export, and peak memory at two file sizes.
 #
-#   bench/cold-starts.sh                 # 1 GB text file (generated once, ~15 s), 3 runs each
+#   bench/cold-starts.sh                 # 1 GB text file (generated once, ~15 s), 7 rounds
 #   BENCH_SIZE_MB=256 bench/cold-starts.sh
 #
 # The file (bench/gen_lambda_logs.py, deterministic) is what `aws logs tail /aws/lambda/fn`
 # prints: START, application lines, END, REPORT (some with an XRAY half on the next line),
 # INIT_START before cold starts, a cold-start burst every few hours, a few failures. It is read
-# once before timing so both tools read from the page cache. Reported per tool: best and
-# median wall time, throughput (MB/s), peak RSS (/usr/bin/time -v "Maximum resident set size").
+# once before timing so both tools read from the page cache. Each round runs grep, then
+# gwdoctor. Reported per tool: best and median wall time, throughput (MB/s), peak RSS
+# (GNU time's "Maximum resident set size"); and the per-round throughput ratio.
 # Then gwdoctor's peak RSS on a file 1/8 the size: constant memory means about the same.
 # The goal (issue 3): at least half of grep's throughput, constant memory.
 #
-# Environment: BENCH_SIZE_MB (1024), BENCH_RUNS (3), BENCH_FORMAT (text | jsonl),
+# Environment: BENCH_SIZE_MB (1024), BENCH_RUNS (rounds, 7), BENCH_FORMAT (text | jsonl),
 #   GWDOCTOR_BIN (default $CARGO_TARGET_DIR or target, release build; built if missing),
 #   BENCH_DIR (default target/bench).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 SIZE="${BENCH_SIZE_MB:-1024}"
-RUNS="${BENCH_RUNS:-3}"
+RUNS="${BENCH_RUNS:-7}"
 FORMAT="${BENCH_FORMAT:-text}"
 TARGET="${CARGO_TARGET_DIR:-$ROOT/target}"
 BIN="${GWDOCTOR_BIN:-$TARGET/release/gwdoctor}"
@@ -51,39 +52,63 @@ gen "$SMALL" "$SMALL_MB"
 BYTES=$(stat -c %s "$BIG")
 cat "$BIG" > /dev/null   # page cache
 
-# measure NAME CMD...: RUNS runs; prints "best median rss_kb"
-measure() {
+# run NAME CMD...: one timed run; prints "seconds rss_kb".
+run() {
   local name=$1; shift
-  local times=() rss=0
-  for _ in $(seq "$RUNS"); do
-    /usr/bin/time -f "%e %M" -o "$DIR/time.out" "$@" > "$DIR/$name.out" 2>/dev/null || true
-    # GNU time prepends "Command exited with non-zero status N" (gwdoctor exits 1 on findings).
-    read -r t m < <(tail -n 1 "$DIR/time.out")
-    times+=("$t")
-    [ "$m" -gt "$rss" ] && rss=$m
-  done
-  local sorted
-  sorted=$(printf '%s\n' "${times[@]}" | sort -g)
-  local best median
-  best=$(head -1 <<<"$sorted")
-  median=$(sed -n "$(( (RUNS + 1) / 2 ))p" <<<"$sorted")
-  echo "$best $median $rss"
+  /usr/bin/time -f "%e %M" -o "$DIR/time.out" "$@" > "$DIR/$name.out" 2>/dev/null || true
+  # GNU time prepends "Command exited with non-zero status N" (gwdoctor exits 1 on findings).
+  tail -n 1 "$DIR/time.out"
 }
 
-read -r g_best g_med g_rss < <(measure grep grep -c 'Init Duration' "$BIG")
-read -r d_best d_med d_rss < <(measure gwdoctor "$BIN" cold-starts --log-file "$BIG" -o json)
-read -r _ _ s_rss < <(measure gwdoctor-small "$BIN" cold-starts --log-file "$SMALL" -o json)
+# Rounds of grep then gwdoctor, back to back: a shared machine's speed drifts over a minute,
+# and a ratio of two runs taken seconds apart is steadier than one of two separate series.
+: > "$DIR/rounds.txt"
+for _ in $(seq "$RUNS"); do
+  read -r gt gm < <(run grep grep -c 'Init Duration' "$BIG")
+  read -r dt dm < <(run gwdoctor "$BIN" cold-starts --log-file "$BIG" -o json)
+  echo "$gt $gm $dt $dm" >> "$DIR/rounds.txt"
+done
+read -r _ s_rss < <(run gwdoctor-small "$BIN" cold-starts --log-file "$SMALL" -o json)
+# The big file again, with a window of the small file's minutes: memory follows the minutes
+# kept (per-minute series), not the bytes read.
+w_rss=""
+if [ "$FORMAT" = text ]; then
+  read -r WSTART WEND < <(python3 - "$SMALL" <<'PY'
+import datetime, sys
+lines = open(sys.argv[1], "rb").read().splitlines()
+stamps = [l.split(b" ", 1)[0].decode() for l in (lines[0], lines[-1])]
+t = [datetime.datetime.fromisoformat(s) for s in stamps]
+fmt = lambda d: d.astimezone(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+print(fmt(t[0]), fmt(t[1] + datetime.timedelta(minutes=1)))
+PY
+)
+  read -r _ w_rss < <(run gwdoctor-window "$BIN" cold-starts --log-file "$BIG" --start "$WSTART" --end "$WEND" -o json)
+fi
 
-python3 - "$BYTES" "$g_best" "$g_med" "$g_rss" "$d_best" "$d_med" "$d_rss" "$s_rss" "$SMALL_MB" "$DIR/grep.out" "$DIR/gwdoctor.out" <<'PY'
-import json, sys
-b, gb, gm, gr, db, dm, dr, sr, small, grep_out, gw_out = sys.argv[1:]
+python3 - "$BYTES" "$DIR/rounds.txt" "$s_rss" "$SMALL_MB" "$DIR/grep.out" "$DIR/gwdoctor.out" "$w_rss" <<'PY'
+import json, statistics, sys
+b, rounds, sr, small, grep_out, gw_out, wr = sys.argv[1:]
 mb = int(b) / 1e6
-gb, gm, db, dm = map(float, (gb, gm, db, dm))
-print(f"file: {mb:.0f} MB")
-print(f"grep -c 'Init Duration':       best {gb:.2f} s  median {gm:.2f} s  {mb / gb:7.0f} MB/s  peak RSS {int(gr) / 1024:.0f} MB  ({open(grep_out).read().strip()} lines)")
-print(f"gwdoctor cold-starts --log-file: best {db:.2f} s  median {dm:.2f} s  {mb / db:7.0f} MB/s  peak RSS {int(dr) / 1024:.0f} MB")
-print(f"throughput ratio (gwdoctor / grep, best runs): {gb / db:.2f}  (goal >= 0.5)")
-print(f"peak RSS on a {small} MB file: {int(sr) / 1024:.0f} MB (vs {int(dr) / 1024:.0f} MB on {mb:.0f} MB)")
+r = [list(map(float, l.split())) for l in open(rounds) if l.strip()]
+g = sorted(x[0] for x in r)
+d = sorted(x[2] for x in r)
+gr = max(x[1] for x in r)
+dr = max(x[3] for x in r)
+ratios = sorted(x[0] / x[2] for x in r)
+print(f"file: {mb:.0f} MB, {len(r)} rounds (grep then gwdoctor, back to back)")
+print(f"grep -c 'Init Duration':         best {g[0]:.2f} s  median {statistics.median(g):.2f} s  {mb / g[0]:6.0f} MB/s  peak RSS {gr / 1024:.0f} MB  ({open(grep_out).read().strip()} lines)")
+print(f"gwdoctor cold-starts --log-file: best {d[0]:.2f} s  median {statistics.median(d):.2f} s  {mb / d[0]:6.0f} MB/s  peak RSS {dr / 1024:.0f} MB")
+print(f"throughput ratio gwdoctor/grep per round: median {statistics.median(ratios):.2f}  min {ratios[0]:.2f}  max {ratios[-1]:.2f}  (best vs best {g[0] / d[0]:.2f}; goal >= 0.5)")
+def minutes(path):
+    try:
+        return sum(len(f["minutes"]) for f in json.load(open(path))["cold_starts"]["functions"])
+    except Exception:  # noqa: BLE001
+        return "?"
+small_out = gw_out.replace("gwdoctor.out", "gwdoctor-small.out")
+print(f"peak RSS, whole {mb:.0f} MB file: {dr / 1024:.0f} MB ({minutes(gw_out)} minutes kept)")
+print(f"peak RSS, whole {small} MB file: {int(sr) / 1024:.0f} MB ({minutes(small_out)} minutes kept)")
+if wr:
+    print(f"peak RSS, {mb:.0f} MB file read with the {small} MB file's window: {int(wr) / 1024:.0f} MB ({minutes(gw_out.replace('gwdoctor.out', 'gwdoctor-window.out'))} minutes kept)")
 try:
     f = json.load(open(gw_out))["cold_starts"]["functions"][0]
     print(f"gwdoctor read: {f['invocations']} invocations, {f['cold_starts']} cold starts, {len(f['spikes'])} spike minutes")

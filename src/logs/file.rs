@@ -14,8 +14,8 @@
 //!
 //! Speed comes from not looking at most lines: each buffer (512 KiB) is searched once for the
 //! few keywords that can change the digest (`REPORT`, `INIT_START`, …) and for each log-match
-//! check's pattern; only those lines are parsed. Large files are split between threads at
-//! event boundaries and the digests merged.
+//! check's pattern; only those lines are parsed. Large files are cut at event boundaries into
+//! chunks the threads take from a queue; the chunks' digests are merged in file order.
 
 use std::borrow::Cow;
 use std::fs::File;
