@@ -978,7 +978,10 @@ fn scan_tab_fields<'a, const N: usize>(
         // A value word that starts a key would end the value there (units like `MB` do not).
         // Only words starting upper-case can; they are rare, so look at those alone.
         // (A fold without early exit: the compiler vectorises it.)
-        if value.bytes().fold(false, |up, c| up | c.is_ascii_uppercase()) {
+        if value
+            .bytes()
+            .fold(false, |up, c| up | c.is_ascii_uppercase())
+        {
             let hidden = value.split_ascii_whitespace().any(|w| {
                 w.as_bytes().first().is_some_and(u8::is_ascii_uppercase)
                     && keys.iter().any(|key| starts_with_word(key, w))
