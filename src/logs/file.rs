@@ -314,12 +314,44 @@ struct JsonEvent<'a> {
     group: Option<Cow<'a, str>>,
 }
 
-#[derive(Deserialize)]
-#[serde(untagged)]
+/// `timestamp`: epoch milliseconds, or a time string.
 enum JsonTime<'a> {
     Millis(f64),
-    #[serde(borrow)]
     Text(Cow<'a, str>),
+}
+
+// By hand rather than `#[serde(untagged)]`, which buffers every value and tries each variant
+// in turn: this runs once per matched event of a JSON-lines file. Same answers: any number is
+// milliseconds, a string is a time, anything else fails the event's decoding.
+impl<'de: 'a, 'a> Deserialize<'de> for JsonTime<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visitor<'a>(std::marker::PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> serde::de::Visitor<'de> for Visitor<'a> {
+            type Value = JsonTime<'a>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("epoch milliseconds or a time string")
+            }
+            fn visit_u64<E>(self, v: u64) -> Result<Self::Value, E> {
+                Ok(JsonTime::Millis(v as f64))
+            }
+            fn visit_i64<E>(self, v: i64) -> Result<Self::Value, E> {
+                Ok(JsonTime::Millis(v as f64))
+            }
+            fn visit_f64<E>(self, v: f64) -> Result<Self::Value, E> {
+                Ok(JsonTime::Millis(v))
+            }
+            fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Self::Value, E> {
+                Ok(JsonTime::Text(Cow::Borrowed(v)))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(JsonTime::Text(Cow::Owned(v.to_string())))
+            }
+            fn visit_string<E>(self, v: String) -> Result<Self::Value, E> {
+                Ok(JsonTime::Text(Cow::Owned(v)))
+            }
+        }
+        d.deserialize_any(Visitor(std::marker::PhantomData))
+    }
 }
 
 impl JsonTime<'_> {
@@ -880,6 +912,46 @@ mod tests {
         assert_eq!(parse_iso(b"REPORT RequestId: x"), None);
         assert_eq!(parse_iso(b"2026-11-21T09:0"), None);
         assert_eq!(parse_iso("2026-11-21T09:00:00.é".as_bytes()), None);
+    }
+
+    #[test]
+    fn json_line_timestamps() {
+        let at = |line: &str| decode_json(line.as_bytes()).map(|e| e.at);
+        let msg = r#""message":"REPORT RequestId: x\tDuration: 1.00 ms""#;
+        assert_eq!(
+            at(&format!(r#"{{"timestamp":1763715600123,{msg}}}"#)),
+            Some(Some(1_763_715_600_123))
+        );
+        assert_eq!(
+            at(&format!(r#"{{"timestamp":1763715600123.9,{msg}}}"#)),
+            Some(Some(1_763_715_600_123))
+        );
+        assert_eq!(at(&format!(r#"{{"timestamp":-5,{msg}}}"#)), Some(Some(-5)));
+        // A time string, also with an escape (then serde hands it over owned).
+        assert_eq!(
+            at(&format!(
+                r#"{{"timestamp":"2025-11-21T09:00:00.123Z",{msg}}}"#
+            )),
+            Some(Some(1_763_715_600_123))
+        );
+        assert_eq!(
+            at(&format!(
+                r#"{{"timestamp":"2025-11-21T09:00:00.123\u005a",{msg}}}"#
+            )),
+            Some(Some(1_763_715_600_123))
+        );
+        assert_eq!(
+            at(&format!(r#"{{"timestamp":"yesterday",{msg}}}"#)),
+            Some(None)
+        );
+        assert_eq!(at(&format!(r#"{{"timestamp":null,{msg}}}"#)), Some(None));
+        // Neither a number nor a string: the event does not decode (counted unparsed).
+        assert_eq!(at(&format!(r#"{{"timestamp":true,{msg}}}"#)), None);
+        assert_eq!(at(&format!(r#"{{"timestamp":[1],{msg}}}"#)), None);
+        // The message keeps its escapes' meaning.
+        let line = format!(r#"{{"timestamp":1,{msg}}}"#);
+        let ev = decode_json(line.as_bytes()).unwrap();
+        assert_eq!(ev.message, "REPORT RequestId: x\tDuration: 1.00 ms");
     }
 
     #[test]
