@@ -33,15 +33,11 @@ use crate::progress::Progress;
 /// fills it and the searches over it: with 8 MiB buffers the searches ran from L3 and the
 /// whole scan took ~20% longer (bench/cold-starts.sh).
 const BUF: usize = 512 << 10;
-/// Files smaller than twice this are read by one thread.
-#[cfg(not(test))]
-const MIN_PER_THREAD: u64 = 32 << 20;
-/// What a thread takes from a large file at a time.
+/// What a thread takes from a large file at a time; files smaller than two chunks are read by
+/// one thread.
 #[cfg(not(test))]
 const CHUNK: u64 = 32 << 20;
 // Unit tests split files of a few MB the same way.
-#[cfg(test)]
-const MIN_PER_THREAD: u64 = 2 << 20;
 #[cfg(test)]
 const CHUNK: u64 = 2 << 20;
 /// How far back a continuation line may look for the line that starts its event.
@@ -162,7 +158,7 @@ fn read_one(
     let size = meta.len();
     let threads = opts.threads.max(1);
     let splittable = format == Format::Text || format == Format::JsonLines;
-    if !splittable || threads == 1 || size < 2 * MIN_PER_THREAD {
+    if !splittable || threads == 1 || size < 2 * CHUNK {
         return scanner.read_stream(file, format, opts.window, progress);
     }
     // Chunks of about CHUNK bytes cut at event boundaries, handed out one at a time: a thread

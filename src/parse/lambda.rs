@@ -997,10 +997,6 @@ fn scan_tab_fields<'a, const N: usize>(
     Some(out)
 }
 
-fn first_key_word(key: Key) -> &'static str {
-    key.split(' ').next().unwrap_or(key)
-}
-
 /// `key`'s first word is `word`.
 fn starts_with_word(key: Key, word: &str) -> bool {
     key.as_bytes().first() == word.as_bytes().first()
@@ -1034,7 +1030,7 @@ fn scan_words<'a, const N: usize>(line: &'a str, keys: &[Key; N]) -> [Option<&'a
         let mut best: Option<(usize, usize, Words<'a>)> = None;
         for (k, key) in keys.iter().enumerate() {
             let len = key.split(' ').count();
-            if first_key_word(key) != word || best.as_ref().is_some_and(|b| b.1 >= len) {
+            if !starts_with_word(key, word) || best.as_ref().is_some_and(|b| b.1 >= len) {
                 continue;
             }
             let mut it = words.clone();
